@@ -1,0 +1,34 @@
+"""The one exception tree of the core; the CLI maps each kind to a message and exit code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class AdgraderError(Exception):
+    """Base of every error the core raises on purpose."""
+
+
+class UsageError(AdgraderError):
+    """The request cannot be served as asked: no such file, set or puzzle (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem in a puzzle folder."""
+
+    file: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.message}"
+
+
+class SpecError(AdgraderError):
+    """A puzzle folder is invalid; carries every problem found, each with file and line (exit 2)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))

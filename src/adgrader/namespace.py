@@ -1,0 +1,50 @@
+"""The names a puzzle defines (dims, givens, `f`), built the same way for oracle and answers.
+
+Both the grading process (for the oracle) and the answer process (for the answers) call
+`puzzle_names`, so an answer sees exactly the `f` and givens the oracle differentiates.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+
+def puzzle_names(
+    *,
+    dims: Mapping[str, int],
+    givens: Mapping[str, str | int | float],
+    f: str,
+    arg_names: Sequence[str],
+    jax: Any,
+    filename: str = "<puzzle>",
+) -> dict[str, Any]:
+    """Evaluate dims, then givens in order, then `f`, with `np` bound to `jax.numpy`."""
+    scope: dict[str, Any] = {"np": jax.numpy, "jax": jax, "math": math, "__builtins__": __builtins__}
+    names: dict[str, Any] = dict(dims)
+    scope.update(names)
+    for name, value in givens.items():
+        if isinstance(value, str):
+            value = eval(compile(value.strip(), f"{filename}:givens.{name}", "eval"), scope)
+        names[name] = value
+        scope[name] = value
+    names["f"] = make_function(f, arg_names, scope, filename)
+    return names
+
+
+def make_function(
+    source: str, arg_names: Sequence[str], scope: dict[str, Any], filename: str
+) -> Callable[..., Any]:
+    """`f` from its spec source: an expression in the inputs, or a whole `def f(...)`."""
+    text = source.strip()
+    if text.startswith("def "):
+        exec(compile(text, f"{filename}:f", "exec"), scope)
+        fn = scope.pop("f", None)
+        if not callable(fn):
+            raise ValueError("the `f` source defines no function named f")
+        return fn  # type: ignore[no-any-return]
+    code = compile(f"lambda {', '.join(arg_names)}: ({text})", f"{filename}:f", "eval")
+    fn = eval(code, scope)
+    fn.__name__ = "f"
+    return fn  # type: ignore[no-any-return]

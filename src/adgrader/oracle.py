@@ -1,0 +1,172 @@
+"""The oracle: float64 `jax.jacfwd` of a puzzle's own `f`, checked against finite differences.
+
+This is the only module of the grading side that imports jax, and it does so lazily.
+Each puzzle compiles one jitted function that, for a batch of points, returns the
+Jacobians and central finite differences; a point where the two disagree sits on a
+kink or a tie and is redrawn.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import Problem, SpecError
+from .namespace import puzzle_names
+from .puzzles import Puzzle
+from .sampling import Point, point_stream, probe_points
+
+FD_STEP = 1e-6
+FD_RTOL = 1e-4
+MAX_REDRAWS = 50
+
+Jacobians = dict[str, np.ndarray]
+
+
+def cache_dir() -> Path:
+    """Where jax keeps compiled oracles between runs (the user's cache folder)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "adgrader" / "jax"
+
+
+def init_jax() -> Any:
+    """Import jax on the CPU with float64 and the persistent compilation cache."""
+    os.environ.setdefault("JAX_PLATFORMS", "cpu")
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    try:
+        directory = cache_dir()
+        directory.mkdir(parents=True, exist_ok=True)
+        jax.config.update("jax_compilation_cache_dir", str(directory))
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+        jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+    except (OSError, AttributeError):
+        pass  # no writable cache: every run compiles afresh, still correct
+    return jax
+
+
+@dataclass
+class Oracle:
+    """The expected Jacobians of one puzzle at sampled points."""
+
+    puzzle: Puzzle
+    batch: int
+    _fn: Callable[..., Any]
+
+    @classmethod
+    def build(cls, puzzle: Puzzle, batch: int) -> Oracle:
+        jax = init_jax()
+        jnp = jax.numpy
+        try:
+            names = puzzle_names(
+                dims=puzzle.dims, givens=puzzle.givens, f=puzzle.f,
+                arg_names=puzzle.arg_names, jax=jax, filename=puzzle.source,
+            )
+        except Exception as exc:
+            raise SpecError([Problem(puzzle.source, None, f"givens or f fail to evaluate: {exc}")]) from exc
+        f = names["f"]
+        argnums = tuple(range(len(puzzle.inputs)))
+        out_shape = puzzle.out_shape
+
+        def one_point(*args: Any) -> tuple[Any, Any]:
+            jacs = jax.jacfwd(f, argnums=argnums)(*args)
+            fds = []
+            for k, a in enumerate(args):
+                basis = (jnp.eye(a.size, dtype=a.dtype) * FD_STEP).reshape((a.size, *a.shape))
+
+                def moved(d: Any, k: int = k) -> Any:
+                    return f(*(b + d if j == k else b for j, b in enumerate(args)))
+
+                diff = (jax.vmap(moved)(basis) - jax.vmap(moved)(-basis)) / (2 * FD_STEP)
+                fds.append(jnp.moveaxis(diff, 0, -1).reshape(out_shape + a.shape))
+            return jacs, tuple(fds)
+
+        return cls(puzzle, batch, jax.jit(jax.vmap(one_point)))
+
+    def evaluate(self, points: list[Point]) -> tuple[list[Jacobians], list[bool]]:
+        """Jacobians at each point, and whether finite differences agree there."""
+        names = self.puzzle.arg_names
+        padded = points + [points[-1]] * (-len(points) % self.batch)
+        jacs: list[Jacobians] = []
+        agree: list[bool] = []
+        for start in range(0, len(padded), self.batch):
+            chunk = padded[start : start + self.batch]
+            args = [np.stack([p[n] for p in chunk]) for n in names]
+            try:
+                got, fds = self._fn(*args)
+            except Exception as exc:
+                raise SpecError([Problem(self.puzzle.source, None, f"f fails on sample inputs: {exc}")]) from exc
+            got = [np.asarray(g) for g in got]
+            fds = [np.asarray(d) for d in fds]
+            for k in range(len(chunk)):
+                point = {n: got[j][k] for j, n in enumerate(names)}
+                jacs.append(point)
+                agree.append(all(_close(fds[j][k], point[n]) for j, n in enumerate(names)))
+        self._check_shapes(jacs[0])
+        return jacs[: len(points)], agree[: len(points)]
+
+    def _check_shapes(self, jac: Jacobians) -> None:
+        for name, arr in jac.items():
+            want = self.puzzle.jac_shape(name)
+            if arr.shape != want:
+                out = arr.shape[: arr.ndim - len(self.puzzle.input(name).shape)]
+                raise SpecError([Problem(
+                    self.puzzle.source, None,
+                    f"f returns shape {out}, but `output` declares {self.puzzle.out_shape}",
+                )])
+
+
+def _close(fd: np.ndarray, jac: np.ndarray) -> bool:
+    scale = float(np.max(np.abs(jac))) if jac.size else 0.0
+    if not np.all(np.isfinite(jac)) or not np.all(np.isfinite(fd)):
+        return False
+    return bool(np.all(np.abs(fd - jac) <= FD_RTOL * (scale + np.abs(jac)) + 1e-300))
+
+
+@dataclass
+class Sample:
+    """The points a puzzle is graded at and the oracle's Jacobians there."""
+
+    points: list[Point]
+    expected: list[Jacobians]
+    redrawn: list[int]
+
+
+def first_points(puzzle: Puzzle, seed: int, k: int) -> list[Point]:
+    """The first K draws of the puzzle's stream and its probes: what answers first run at."""
+    stream = point_stream(puzzle, seed)
+    return [next(stream) for _ in range(k)] + probe_points(puzzle)
+
+
+def sample(puzzle: Puzzle, seed: int, k: int) -> Sample:
+    """Grade points and their expected Jacobians, redrawing points at kinks or ties.
+
+    Redrawn points continue the same seeded stream, so a seed fixes every point. Fixed
+    probes are kept as the puzzle's author chose them.
+    """
+    stream = point_stream(puzzle, seed)
+    points = [next(stream) for _ in range(k)] + probe_points(puzzle)
+    oracle = Oracle.build(puzzle, batch=max(k, 1))
+    expected, agree = oracle.evaluate(points)
+    redrawn: set[int] = set()
+    for _ in range(MAX_REDRAWS):
+        bad = [i for i in range(k) if not agree[i]]
+        if not bad:
+            return Sample(points, expected, sorted(redrawn))
+        for i in bad:
+            points[i] = next(stream)
+            redrawn.add(i)
+        new_expected, new_agree = oracle.evaluate([points[i] for i in bad])
+        for i, e, a in zip(bad, new_expected, new_agree, strict=True):
+            expected[i], agree[i] = e, a
+    raise SpecError([Problem(
+        puzzle.source, None,
+        f"jacfwd and finite differences disagree at {MAX_REDRAWS} draws in a row: "
+        "do the bounds sit on a kink of f?",
+    )])

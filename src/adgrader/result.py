@@ -1,0 +1,82 @@
+"""The result model: every report format (text, JSON, ...) is a view of these dataclasses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+STATUSES = ("passed", "failed", "error", "timeout", "missing", "violation")
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """One wrong Jacobian entry: d f[out] / d wrt[in] at sample point `point`."""
+
+    wrt: str
+    out: tuple[int, ...]
+    inp: tuple[int, ...]
+    yours: float
+    expected: float
+    point: int = 0
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A rule broken by an answer, at a line of the submission."""
+
+    rule: str
+    message: str
+    line: int | None = None
+    severity: str = "error"
+
+
+@dataclass
+class PuzzleResult:
+    """The verdict for one puzzle of the selection."""
+
+    id: str
+    title: str
+    status: str
+    form: str | None = None
+    message: str = ""
+    line: int | None = None
+    score: float = 0.0
+    max_score: float = 1.0
+    warnings: list[Finding] = field(default_factory=list)
+    violations: list[Finding] = field(default_factory=list)
+    mismatch_total: int = 0
+    mismatches: list[Mismatch] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+
+@dataclass
+class Report:
+    """The verdicts for one submission against one set."""
+
+    submission: str
+    set: str
+    seed: int
+    points: int
+    puzzles: list[PuzzleResult]
+    duration: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return sum(p.score for p in self.puzzles)
+
+    @property
+    def max_score(self) -> float:
+        return sum(p.max_score for p in self.puzzles)
+
+    @property
+    def passed(self) -> int:
+        return sum(p.passed for p in self.puzzles)
+
+    @property
+    def all_passed(self) -> bool:
+        return all(p.passed for p in self.puzzles)
+
+    def count(self, status: str) -> int:
+        return sum(p.status == status for p in self.puzzles)

@@ -1,0 +1,291 @@
+"""The answer process: runs a submission's answers and sends back plain arrays.
+
+This module runs only in the child interpreter that `sandbox` starts; the grading
+process never imports a submission. Protocol: the job is `job.json` in the working
+folder; requests arrive as JSON lines on one pipe (`{"op": "eval", ...}`), events
+leave as JSON lines on another; arrays travel as `.npz` files (never pickle).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import traceback
+import types
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+
+from .indexfn import IndexFnError, jacobian_from_index_fn
+from .namespace import puzzle_names
+
+MAX_ENTRIES = 5_000_000
+
+
+class AnswerError(Exception):
+    """An answer misbehaved; the message is meant for the learner."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+class _Annotation:
+    """Stands in for jaxtyping's `Shaped[Array, "..."]` so notebook signatures load as written."""
+
+    def __class_getitem__(cls, item: Any) -> type[_Annotation]:
+        return cls
+
+
+class Runner:
+    """Loads one submission and evaluates its answers on request."""
+
+    def __init__(self, workdir: Path, events: TextIO) -> None:
+        self.workdir = workdir
+        self.events = events
+        self.job = json.loads((workdir / "job.json").read_text())
+        self.path = self.job["submission"]
+        self.puzzles = {p["id"]: p for p in self.job["puzzles"]}
+        self.module: dict[str, Any] = {}
+        self.load_error: AnswerError | None = None
+        self._names: dict[str, dict[str, Any]] = {}
+
+    def send(self, **event: Any) -> None:
+        self.events.write(json.dumps(event) + "\n")
+        self.events.flush()
+
+    # ------------------------------------------------------------ loading
+
+    def start_jax(self) -> None:
+        os.environ.setdefault("JAX_PLATFORMS", "cpu")
+        import jax
+
+        jax.config.update("jax_enable_x64", True)
+        self.jax = jax
+
+    def load(self) -> None:
+        """Execute the submission once, in a fresh module namespace."""
+        jnp = self.jax.numpy
+        self.module = {
+            "__name__": "submission", "__file__": self.path, "__builtins__": __builtins__,
+            "np": jnp, "math": math, "Shaped": _Annotation, "Float": _Annotation,
+            "Array": self.jax.Array,
+        }
+        try:
+            source = Path(self.path).read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            self.load_error = AnswerError(f"the file is not UTF-8 text (byte {exc.start})")
+            return
+        except OSError as exc:
+            self.load_error = AnswerError(f"cannot read the submission: {exc.strerror}")
+            return
+        try:
+            code = compile(source, self.path, "exec")
+        except SyntaxError as exc:
+            text = (exc.text or "").rstrip("\n")
+            where = f"line {exc.lineno}" + (f", column {exc.offset}" if exc.offset else "")
+            detail = f": {text.strip()}" if text.strip() else ""
+            self.load_error = AnswerError(f"syntax error at {where}: {exc.msg}{detail}", exc.lineno)
+            return
+        folder = str(Path(self.path).resolve().parent)
+        if folder not in sys.path:
+            sys.path.insert(0, folder)
+        try:
+            exec(code, self.module)
+        except BaseException as exc:  # SystemExit and KeyboardInterrupt included: report, go on
+            self.load_error = AnswerError(
+                f"the submission failed while loading: {describe(exc)}", self.line_of(exc)
+            )
+
+    def find_answers(self) -> dict[str, dict[str, Any]]:
+        """For each puzzle: which function answers it, in which form, at which line."""
+        found: dict[str, dict[str, Any]] = {}
+        preferred = self.job.get("form", "jac")
+        for pid, spec in self.puzzles.items():
+            candidates = []
+            for form in (preferred, "dx" if preferred == "jac" else "jac"):
+                for name in spec["names"][form]:
+                    if callable(self.module.get(name)):
+                        candidates.append((form, name))
+                        break
+            if candidates:
+                form, name = candidates[0]
+                fn = self.module[name]
+                code = getattr(fn, "__code__", None)
+                line = code.co_firstlineno if code and code.co_filename == self.path else None
+                ignored = [n for _, n in candidates[1:]]
+                found[pid] = {"form": form, "name": name, "line": line, "ignored": ignored}
+        return found
+
+    # ------------------------------------------------------------ evaluating
+
+    def names_for(self, pid: str) -> dict[str, Any]:
+        if pid not in self._names:
+            spec = self.puzzles[pid]
+            self._names[pid] = puzzle_names(
+                dims=spec["dims"], givens=spec["givens"], f=spec["f"],
+                arg_names=[i["name"] for i in spec["inputs"]], jax=self.jax,
+                filename=spec["source"],
+            )
+        return self._names[pid]
+
+    def bound(self, fn: Any, pid: str) -> Any:
+        """`fn` with the puzzle's givens and `f` visible, whatever else the file defines."""
+        if not isinstance(fn, types.FunctionType):
+            return fn
+        scope = dict(self.module)
+        scope.update(self.names_for(pid))
+        new = types.FunctionType(fn.__code__, scope, fn.__name__, fn.__defaults__, fn.__closure__)
+        new.__kwdefaults__ = fn.__kwdefaults__
+        return new
+
+    def evaluate(self, pid: str, answer: dict[str, Any], points: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        spec = self.puzzles[pid]
+        fn = self.bound(self.module[answer["name"]], pid)
+        inputs = [i["name"] for i in spec["inputs"]]
+        count = len(points[inputs[0]])
+        arrays: dict[str, np.ndarray] = {}
+        for k in range(count):
+            if answer["form"] == "jac":
+                args = [self.jax.numpy.asarray(points[n][k]) for n in inputs]
+                jacs = self.call_jac(fn, args, answer["name"], inputs)
+            else:
+                args = [np.array(points[n][k]) for n in inputs]
+                jacs = self.call_fb(fn, args, answer["name"], spec)
+            for n, arr in jacs.items():
+                arrays[f"{n}_{k}"] = arr
+        return arrays
+
+    def call_jac(self, fn: Callable[..., Any], args: list[Any], name: str, inputs: list[str]) -> dict[str, np.ndarray]:
+        value = self.guarded(fn, args, name)
+        if len(inputs) == 1:
+            return {"x": to_array(value, f"{name} returned")}
+        if not isinstance(value, (tuple, list)) or len(value) != len(inputs):
+            got = f"a {type(value).__name__} of length {len(value)}" if isinstance(value, (tuple, list)) \
+                else describe_value(value)
+            raise AnswerError(f"{name} must return a pair (d/dx, d/dy), got {got}")
+        return {n: to_array(v, f"{name} returned for d/d{n}") for n, v in zip(inputs, value, strict=True)}
+
+    def call_fb(self, fn: Callable[..., Any], args: list[Any], name: str, spec: dict[str, Any]) -> dict[str, np.ndarray]:
+        inputs = spec["inputs"]
+        value = self.guarded(fn, args, name)
+        want = 1 + len(inputs)
+        shape = ", ".join(["f"] + ["d" + i["name"] for i in inputs])
+        if not isinstance(value, (tuple, list)) or len(value) != want:
+            got = f"{len(value)} values" if isinstance(value, (tuple, list)) else describe_value(value)
+            raise AnswerError(f"{name} must return ({shape}), got {got}")
+        out: dict[str, np.ndarray] = {}
+        out_shape = tuple(spec["out_shape"])
+        for inp, dfn in zip(inputs, value[1:], strict=True):
+            label = "d" + inp["name"]
+            if not callable(dfn):
+                raise AnswerError(f"{name}: {label} must be a function (lambda), got {describe_value(dfn)}")
+            try:
+                arr = jacobian_from_index_fn(dfn, tuple(inp["shape"]), out_shape,
+                                             inp["index"], spec["out_index"])
+            except IndexFnError as exc:
+                raise AnswerError(f"{label} {exc}", self.line_of(exc.__cause__)) from None
+            out[inp["name"]] = to_array(arr, f"{label} gave")
+        return out
+
+    def guarded(self, fn: Callable[..., Any], args: list[Any], name: str) -> Any:
+        try:
+            return fn(*args)
+        except BaseException as exc:
+            raise AnswerError(f"{name} raised {describe(exc)}", self.line_of(exc)) from None
+
+    def line_of(self, exc: BaseException | None) -> int | None:
+        """The last line of the submission on the traceback of `exc`."""
+        if exc is None:
+            return None
+        if isinstance(exc, SyntaxError) and exc.filename == self.path:
+            return exc.lineno
+        line = None
+        for frame, lineno in traceback.walk_tb(exc.__traceback__):
+            if frame.f_code.co_filename == self.path:
+                line = lineno
+        return line
+
+    # ------------------------------------------------------------ serving
+
+    def serve(self, requests: TextIO) -> None:
+        self.start_jax()
+        self.send(event="ready")
+        self.load()
+        answers = {} if self.load_error else self.find_answers()
+        self.send(event="loaded", answers=answers,
+                  error=str(self.load_error) if self.load_error else None,
+                  line=self.load_error.line if self.load_error else None)
+        for line in requests:
+            request = json.loads(line)
+            if request.get("op") != "eval":
+                break
+            self.handle(request, answers)
+
+    def handle(self, request: dict[str, Any], answers: dict[str, Any]) -> None:
+        seq, pid = request["seq"], request["id"]
+        self.send(event="start", seq=seq)
+        answer = answers.get(pid)
+        if answer is None:
+            self.send(event="result", seq=seq, status="missing")
+            return
+        with np.load(self.workdir / request["points"], allow_pickle=False) as data:
+            points = {k: data[k] for k in data.files}
+        try:
+            arrays = self.evaluate(pid, answer, points)
+        except AnswerError as exc:
+            self.send(event="result", seq=seq, status="error", message=str(exc), line=exc.line)
+            return
+        out = f"r{seq}.npz"
+        np.savez(self.workdir / out, **arrays)
+        self.send(event="result", seq=seq, status="ok", file=out)
+
+
+def to_array(value: Any, what: str) -> np.ndarray:
+    """A plain float64 numpy array from an answer's value, or a clear AnswerError."""
+    if value is None or isinstance(value, (str, bytes, dict, set)) or callable(value):
+        raise AnswerError(f"{what} {describe_value(value)}, not an array of numbers")
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:
+        raise AnswerError(f"{what} something that is not an array of numbers ({describe(exc)})") from None
+    if arr.dtype.kind == "c":
+        raise AnswerError(f"{what} complex numbers; a Jacobian here is real")
+    if arr.dtype.kind not in "biuf":
+        kind = "ragged or nested lists" if arr.dtype.kind == "O" else f"values of type {arr.dtype}"
+        raise AnswerError(f"{what} {kind}, not an array of numbers")
+    if arr.size > MAX_ENTRIES:
+        raise AnswerError(f"{what} an array of {arr.size:,} entries, far larger than the Jacobian")
+    return arr.astype(np.float64)
+
+
+def describe_value(value: Any) -> str:
+    if value is None:
+        return "None"
+    if isinstance(value, str):
+        shown = value if len(value) <= 30 else value[:27] + "..."
+        return f"a string {shown!r}"
+    return f"a {type(value).__name__}"
+
+
+def describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    first = text[0] if text else ""
+    if len(first) > 200:
+        first = first[:197] + "..."
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
+def main() -> None:
+    """Entry point of the answer process: `python -I -c ... WORKDIR REQUEST_FD EVENT_FD`."""
+    workdir, request_fd, event_fd = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+    os.chdir(workdir)
+    events = os.fdopen(event_fd, "w", encoding="utf-8")
+    requests = os.fdopen(request_fd, "r", encoding="utf-8")
+    Runner(workdir, events).serve(requests)
+    events.flush()
+    os._exit(0)

@@ -1,0 +1,324 @@
+"""The grading side of the answer process: start it, feed it points, time it, read arrays.
+
+Answers run in a fresh interpreter (`python -I`) in its own session and working
+folder, with stdin closed and a scrubbed environment. A puzzle that runs past its
+timeout, or an answer that kills its process, costs that puzzle only: the process
+group is killed and a new process picks up the remaining requests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .puzzles import Puzzle
+from .sampling import Point
+
+STARTUP_TIMEOUT = 120.0
+MAX_RESULT_BYTES = 256 * 1024 * 1024
+_BOOT = "import sys; sys.path.insert(0, sys.argv.pop(1)); from adgrader.runner import main; main()"
+
+
+@dataclass
+class Outcome:
+    """What became of one request: arrays per point, or why there are none."""
+
+    status: str  # ok | error | timeout | missing
+    arrays: list[dict[str, np.ndarray]] = field(default_factory=list)
+    message: str = ""
+    line: int | None = None
+
+
+@dataclass
+class AnswerInfo:
+    """Which function of the submission answers a puzzle, in which form, at which line."""
+
+    form: str
+    name: str
+    line: int | None
+    ignored: list[str]
+
+
+@dataclass
+class _Request:
+    seq: int
+    puzzle: str
+    points_file: str
+    count: int
+    started: float | None = None
+
+
+def job_for(puzzle: Puzzle) -> dict[str, Any]:
+    """The plain-JSON description of a puzzle that the answer process needs."""
+    return {
+        "id": puzzle.id,
+        "names": puzzle.answer_names(),
+        "inputs": [{"name": i.name, "shape": list(i.shape), "index": list(i.index)} for i in puzzle.inputs],
+        "out_shape": list(puzzle.out_shape),
+        "out_index": list(puzzle.out_index),
+        "dims": puzzle.dims,
+        "givens": puzzle.givens,
+        "f": puzzle.f,
+        "source": puzzle.source,
+    }
+
+
+def child_env(workdir: Path) -> dict[str, str]:
+    """A scrubbed environment: only what an interpreter and jax on the CPU need."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(workdir),
+        "TMPDIR": str(workdir),
+        "LANG": "C.UTF-8",
+        "JAX_PLATFORMS": os.environ.get("JAX_PLATFORMS", "cpu"),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": "0",
+        "XLA_FLAGS": "--xla_force_host_platform_device_count=1",
+    }
+    return env
+
+
+class AnswerProcess:
+    """Runs a submission's answers in child processes and collects their arrays."""
+
+    def __init__(self, submission: Path, puzzles: list[Puzzle], form: str, workdir: Path,
+                 timeout: float, file_timeout: float) -> None:
+        self.submission = submission
+        self.workdir = workdir
+        self.timeout = timeout
+        self.deadline = time.monotonic() + file_timeout
+        self.answers: dict[str, AnswerInfo] = {}
+        self.load_error: tuple[str, int | None] | None = None
+        self.outcomes: dict[int, Outcome] = {}
+        self._pending: list[_Request] = []
+        self._seq = 0
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._events: queue.Queue[tuple[float, dict[str, Any] | None]] = queue.Queue()
+        self._requests_w: Any = None
+        self._ready_at: float | None = None
+        self._loaded = False
+        (workdir / "job.json").write_text(json.dumps({
+            "submission": str(submission.resolve()),
+            "form": form,
+            "puzzles": [job_for(p) for p in puzzles],
+        }))
+
+    # ------------------------------------------------------------ requests
+
+    def request(self, puzzle_id: str, points: list[Point]) -> int:
+        """Ask for the answer to `puzzle_id` at `points`; returns the request's number."""
+        seq = self._seq
+        self._seq += 1
+        name = f"p{seq}.npz"
+        names = points[0].keys()
+        np.savez(self.workdir / name, **{n: np.stack([p[n] for p in points]) for n in names})
+        req = _Request(seq, puzzle_id, name, len(points))
+        self._pending.append(req)
+        if self._proc is None:
+            self._spawn()
+        else:
+            self._send(req)
+        return seq
+
+    def finish(self) -> dict[int, Outcome]:
+        """Wait for every request, killing and restarting the child as timeouts demand."""
+        try:
+            while self._pending:
+                if self._proc is None:
+                    self._spawn()
+                self._step()
+        finally:
+            self.close()
+        return self.outcomes
+
+    # ------------------------------------------------------------ the child
+
+    def _spawn(self) -> None:
+        req_r, req_w = os.pipe()
+        evt_r, evt_w = os.pipe()
+        package_parent = str(Path(__file__).resolve().parent.parent)
+        log = open(self.workdir / "output.log", "ab")  # noqa: SIM115 - handed to the child
+        self._proc = subprocess.Popen(
+            [sys.executable, "-I", "-c", _BOOT, package_parent, str(self.workdir), str(req_r), str(evt_w)],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd=self.workdir,
+            env=child_env(self.workdir), pass_fds=(req_r, evt_w), start_new_session=True,
+        )
+        log.close()
+        os.close(req_r)
+        os.close(evt_w)
+        self._requests_w = os.fdopen(req_w, "w", encoding="utf-8")
+        self._events = queue.Queue()
+        self._ready_at = None
+        self._loaded = False
+        started = time.monotonic()
+        threading.Thread(target=self._read, args=(evt_r, self._events), daemon=True).start()
+        self._spawned_at = started
+        for req in self._pending:
+            req.started = None
+            self._send(req)
+
+    def _send(self, req: _Request) -> None:
+        try:
+            self._requests_w.write(json.dumps({
+                "op": "eval", "seq": req.seq, "id": req.puzzle, "points": req.points_file,
+            }) + "\n")
+            self._requests_w.flush()
+        except (BrokenPipeError, OSError, ValueError):
+            pass  # the child is gone; _step notices and restarts it
+
+    @staticmethod
+    def _read(fd: int, events: queue.Queue[tuple[float, dict[str, Any] | None]]) -> None:
+        with os.fdopen(fd, "r", encoding="utf-8", errors="replace") as stream:
+            for line in stream:
+                try:
+                    event = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                if isinstance(event, dict):
+                    events.put((time.monotonic(), event))
+        events.put((time.monotonic(), None))
+
+    def _current_deadline(self) -> tuple[float, str]:
+        if self._ready_at is None:
+            return min(self._spawned_at + STARTUP_TIMEOUT, self.deadline), "startup"
+        if not self._loaded:
+            return min(self._ready_at + self.timeout, self.deadline), "load"
+        running = [r for r in self._pending if r.started is not None]
+        if running:
+            return min(running[0].started + self.timeout, self.deadline), "answer"  # type: ignore[operator]
+        return self.deadline, "file"
+
+    def _step(self) -> None:
+        deadline, phase = self._current_deadline()
+        try:
+            at, event = self._events.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            self._on_timeout(phase)
+            return
+        if event is None:
+            self._on_exit()
+            return
+        kind = event.get("event")
+        if kind == "ready":
+            self._ready_at = at
+        elif kind == "loaded":
+            self._on_loaded(event)
+        elif kind == "start":
+            req = self._find(event.get("seq"))
+            if req is not None:
+                req.started = at
+        elif kind == "result":
+            req = self._find(event.get("seq"))
+            if req is not None:
+                self._pending.remove(req)
+                self.outcomes[req.seq] = self._outcome(req, event)
+
+    def _on_loaded(self, event: dict[str, Any]) -> None:
+        self._loaded = True
+        if event.get("error"):
+            self.load_error = (str(event["error"]), event.get("line"))
+            for req in self._pending:
+                self.outcomes[req.seq] = Outcome("error", message=self.load_error[0], line=self.load_error[1])
+            self._pending.clear()
+            return
+        for pid, info in (event.get("answers") or {}).items():
+            if isinstance(info, dict):
+                self.answers[str(pid)] = AnswerInfo(
+                    form=str(info.get("form")), name=str(info.get("name")),
+                    line=info.get("line") if isinstance(info.get("line"), int) else None,
+                    ignored=[str(n) for n in info.get("ignored") or []],
+                )
+
+    def _on_timeout(self, phase: str) -> None:
+        self._kill()
+        if phase == "answer":
+            req = next(r for r in self._pending if r.started is not None)
+            self._pending.remove(req)
+            self.outcomes[req.seq] = Outcome(
+                "timeout", message=f"did not finish within {self.timeout:g} s (an endless loop?)")
+            return
+        if phase == "load":
+            message = f"the submission did not finish loading within {self.timeout:g} s (an endless loop at the top?)"
+        elif phase == "startup":
+            message = "the answer process did not start (is jax installed?)"
+        else:
+            message = "the whole submission ran out of time"
+        for req in self._pending:
+            self.outcomes[req.seq] = Outcome("timeout", message=message)
+        self._pending.clear()
+
+    def _on_exit(self) -> None:
+        code = self._kill()
+        how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+        running = [r for r in self._pending if r.started is not None]
+        if not self._loaded:
+            message = f"the submission ended the answer process while loading ({how})"
+            for req in self._pending:
+                self.outcomes[req.seq] = Outcome("error", message=message)
+            self._pending.clear()
+            return
+        if running:
+            req = running[0]
+            self._pending.remove(req)
+            self.outcomes[req.seq] = Outcome("error", message=f"the answer ended its process ({how})")
+        elif self._pending:
+            # died between requests: blame the next one, so a restart cannot loop forever
+            req = self._pending.pop(0)
+            self.outcomes[req.seq] = Outcome("error", message=f"the answer process ended ({how})")
+
+    def _outcome(self, req: _Request, event: dict[str, Any]) -> Outcome:
+        status = event.get("status")
+        if status == "missing":
+            return Outcome("missing")
+        if status != "ok":
+            line = event.get("line")
+            return Outcome("error", message=str(event.get("message") or "failed"),
+                           line=line if isinstance(line, int) else None)
+        path = self.workdir / f"r{req.seq}.npz"
+        try:
+            if path.stat().st_size > MAX_RESULT_BYTES:
+                return Outcome("error", message="the answer returned far more data than a Jacobian")
+            with np.load(path, allow_pickle=False) as data:
+                arrays: list[dict[str, np.ndarray]] = [{} for _ in range(req.count)]
+                for key in data.files:
+                    name, _, k = key.rpartition("_")
+                    if name in ("x", "y") and k.isdigit() and int(k) < req.count:
+                        arrays[int(k)][name] = np.asarray(data[key])
+        except (OSError, ValueError) as exc:
+            return Outcome("error", message=f"the answer's arrays could not be read: {exc}")
+        return Outcome("ok", arrays=arrays)
+
+    def _find(self, seq: Any) -> _Request | None:
+        return next((r for r in self._pending if r.seq == seq), None)
+
+    def _kill(self) -> int | None:
+        proc, self._proc = self._proc, None
+        if self._requests_w is not None:
+            try:
+                self._requests_w.close()
+            except OSError:
+                pass
+            self._requests_w = None
+        if proc is None:
+            return None
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        return proc.wait()
+
+    def close(self) -> None:
+        """Kill the answer process group if one is running; safe to call twice."""
+        if self._proc is not None:
+            self._kill()
