@@ -1,0 +1,139 @@
+"""The terminal report (rich): a summary table, then the wrong entries of each failing puzzle."""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from ..puzzles import PuzzleSet, shape_text
+from ..result import Mismatch, PuzzleResult, Report
+
+STYLE = {
+    "passed": ("✓ passed", "green"),
+    "failed": ("✗ failed", "red"),
+    "error": ("! error", "red"),
+    "timeout": ("⏱ timeout", "yellow"),
+    "missing": ("· missing", "dim"),
+    "violation": ("✗ violation", "magenta"),
+}
+
+
+def status_text(status: str) -> Text:
+    label, style = STYLE.get(status, (status, ""))
+    return Text(label, style=style)
+
+
+def number(value: float) -> str:
+    """A compact, exact-enough rendering of an entry (scale-aware: 1e-21 stays visible)."""
+    if value != value:
+        return "nan"
+    if value == 0:
+        return "0"
+    if abs(value) >= 1e5 or abs(value) < 1e-3:
+        return f"{value:.4g}"
+    return f"{value:.6g}"
+
+
+def index(idx: tuple[int, ...]) -> str:
+    return "(" + ", ".join(str(i) for i in idx) + ")"
+
+
+def summary(report: Report) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, expand=False)
+    table.add_column("#", justify="right", style="dim")
+    table.add_column("puzzle", no_wrap=True)
+    table.add_column("form", style="dim")
+    table.add_column("status", no_wrap=True)
+    table.add_column("details", overflow="fold")
+    for number_, p in enumerate(report.puzzles, start=1):
+        title = Text(p.id, style="bold")
+        table.add_row(str(number_), title, p.form or "", status_text(p.status), short_reason(p))
+    return table
+
+
+def short_reason(p: PuzzleResult) -> str:
+    if p.status == "passed":
+        return f"{len(p.warnings)} warning(s)" if p.warnings else ""
+    text = p.message.splitlines()[0] if p.message else ""
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def mismatch_table(p: PuzzleResult, two_inputs: bool) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    if two_inputs:
+        table.add_column("wrt")
+    table.add_column("out o", justify="right")
+    table.add_column("in i", justify="right")
+    table.add_column("yours", justify="right", style="red")
+    table.add_column("expected", justify="right", style="green")
+    for m in p.mismatches:
+        cells = [index(m.out), index(m.inp), number(m.yours), number(m.expected)]
+        table.add_row(*([m.wrt] if two_inputs else []), *cells)
+    return table
+
+
+def details(p: PuzzleResult, pset: PuzzleSet | None) -> RenderableType:
+    head = Text()
+    head.append(f"{p.id}", style="bold")
+    head.append(f" · {p.title}")
+    if p.line:
+        head.append(f" · line {p.line}", style="dim")
+    head.append("\n")
+    head.append(p.message, style=STYLE.get(p.status, ("", ""))[1])
+    parts: list[RenderableType] = [head]
+    if p.mismatches:
+        two = bool(pset and len(pset.get(p.id).inputs) > 1) or len({m.wrt for m in p.mismatches}) > 1
+        parts.append(mismatch_table(p, two))
+        rest = p.mismatch_total - len(p.mismatches)
+        if rest > 0:
+            parts.append(Text(f"+{rest} more wrong entries", style="dim"))
+    for finding in [*p.violations, *p.warnings]:
+        where = f"line {finding.line}: " if finding.line else ""
+        parts.append(Text(f"{finding.severity} [{finding.rule}] {where}{finding.message}",
+                          style="magenta" if finding.severity == "error" else "yellow"))
+    return Group(*parts)
+
+
+def progress_line(report: Report) -> Text:
+    total = len(report.puzzles)
+    text = Text()
+    style = "bold green" if report.all_passed else "bold"
+    text.append(f"{report.passed}/{total} passed", style=style)
+    text.append(f" · score {report.score:g}/{report.max_score:g}")
+    others = [(s, report.count(s)) for s in ("failed", "error", "timeout", "violation", "missing")]
+    shown = ", ".join(f"{n} {s}" for s, n in others if n)
+    if shown:
+        text.append(f" · {shown}", style="dim")
+    return text
+
+
+def render(report: Report, console: Console, pset: PuzzleSet | None = None) -> None:
+    """Print the whole report: header, summary table, details of each failing puzzle, totals."""
+    header = Text()
+    header.append("adgrader ", style="bold")
+    header.append(f"{report.submission} · set {report.set} · seed {report.seed} · "
+                  f"{report.points} point{'s' if report.points != 1 else ''}", style="dim")
+    console.print(header)
+    console.print(summary(report))
+    for p in report.puzzles:
+        if p.status in ("failed", "error", "timeout", "violation") or p.warnings:
+            console.print(details(p, pset))
+            console.print()
+    console.print(progress_line(report))
+    hint = next_step(report)
+    if hint:
+        console.print(Text(hint, style="dim"))
+
+
+def next_step(report: Report) -> str:
+    if report.all_passed:
+        return ""
+    first = next(p for p in report.puzzles if not p.passed)
+    if first.status == "missing" and report.count("missing") == len(report.puzzles):
+        return "No answers found. Answers are functions named jac_<id> or fb_<id>; see `adgrader list`."
+    return f"Next: {first.id} ({first.title}). Re-run with -p {first.id} to check just that one."
+
+
+__all__ = ["render", "shape_text"]
