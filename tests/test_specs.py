@@ -1,0 +1,120 @@
+"""The built-in puzzle sets: order, shapes, and `index_form` agreeing with `f`."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+
+from adgrader.namespace import puzzle_names
+from adgrader.puzzles import Puzzle, load_set
+
+JAX_IDS = [
+    "id", "cos", "mean", "prod", "repeat", "repeat_scale", "neg", "relu", "index",
+    "cumsum", "running_mean", "sort", "emean", "mul", "conv1d", "view", "transpose",
+    "mean_reduce", "matmul", "conv2d",
+]
+CLASSIC_IDS = [
+    "id", "cos", "mean", "prod", "repeat", "repeat_scale", "neg", "relu", "index",
+    "cumsum", "running_mean", "sort", "emean", "mul", "conv1d", "view", "transpose",
+    "broadcast", "mean_reduce", "matmul", "conv2d",
+]
+ALIASES = {
+    "running_mean": ("fb_running",),
+    "transpose": ("fb_trans",),
+    "broadcast": ("fb_broad",),
+    "matmul": ("fb_mm",),
+}
+
+# id: (x shape, y shape or None, out shape, x index, y index, out index)
+CLASSIC_SHAPES: dict[str, tuple[Any, ...]] = {
+    "id": ((1,), None, (1,), "i", "", "o"),
+    "cos": ((1,), None, (1,), "i", "", "o"),
+    "mean": ((50,), None, (1,), "i", "", "o"),
+    "prod": ((50,), None, (1,), "i", "", "o"),
+    "repeat": ((1,), None, (50,), "i", "", "o"),
+    "repeat_scale": ((1,), None, (50,), "i", "", "o"),
+    "neg": ((50,), None, (50,), "i", "", "o"),
+    "relu": ((50,), None, (50,), "i", "", "o"),
+    "index": ((50,), None, (25,), "i", "", "o"),
+    "cumsum": ((50,), None, (50,), "i", "", "o"),
+    "running_mean": ((50,), None, (50,), "i", "", "o"),
+    "sort": ((50,), None, (50,), "i", "", "o"),
+    "emean": ((25,), (25,), (25,), "i", "j", "o"),
+    "mul": ((25,), (25,), (25,), "i", "j", "o"),
+    "conv1d": ((45,), (5,), (39,), "i", "j", "o"),
+    "view": ((4, 10), (10,), (4, 10), "ij", "j", "op"),
+    "transpose": ((4, 10), (10,), (10, 4), "ij", "j", "op"),
+    "broadcast": ((4, 10), (10,), (4, 10), "ij", "j", "op"),
+    "mean_reduce": ((4, 10), (10,), (1, 10), "ij", "j", "op"),
+    "matmul": ((5, 5), (5, 5), (5, 5), "ij", "ij", "op"),
+    "conv2d": ((7, 7), (3, 3), (5, 5), "ij", "ij", "op"),
+}
+
+SETS = {"jax": load_set("jax"), "classic": load_set("classic")}
+CASES = [(s, p) for s, ps in SETS.items() for p in ps.puzzles]
+
+
+@pytest.fixture(scope="session")
+def jax() -> Any:
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    return jax
+
+
+def test_set_order_and_counts() -> None:
+    assert [p.id for p in SETS["jax"].puzzles] == JAX_IDS
+    assert [p.id for p in SETS["classic"].puzzles] == CLASSIC_IDS
+    assert SETS["jax"].form == "jac"
+    assert SETS["classic"].form == "dx"
+    assert {r.name for r in SETS["classic"].rules} == {"one-line", "max-columns", "no-autodiff"}
+
+
+@pytest.mark.parametrize(("set_id", "puzzle"), CASES, ids=[f"{s}-{p.id}" for s, p in CASES])
+def test_aliases(set_id: str, puzzle: Puzzle) -> None:
+    assert puzzle.aliases == ALIASES.get(puzzle.id, ())
+
+
+@pytest.mark.parametrize("puzzle", SETS["classic"].puzzles, ids=lambda p: p.id)
+def test_classic_shapes_and_index_names(puzzle: Puzzle) -> None:
+    x_shape, y_shape, out_shape, x_idx, y_idx, out_idx = CLASSIC_SHAPES[puzzle.id]
+    assert puzzle.input("x").shape == x_shape
+    assert puzzle.input("x").index == tuple(x_idx)
+    assert puzzle.input("x").bounds == (-1.0, 1.0)
+    if y_shape is None:
+        assert puzzle.arg_names == ("x",)
+    else:
+        assert puzzle.input("y").shape == y_shape
+        assert puzzle.input("y").index == tuple(y_idx)
+    assert puzzle.out_shape == out_shape
+    assert puzzle.out_index == tuple(out_idx)
+    assert not puzzle.givens
+
+
+@pytest.mark.parametrize(("set_id", "puzzle"), CASES, ids=[f"{s}-{p.id}" for s, p in CASES])
+def test_index_form_matches_f(jax: Any, set_id: str, puzzle: Puzzle) -> None:
+    names = puzzle_names(dims=puzzle.dims, givens=puzzle.givens, f=puzzle.f,
+                         arg_names=puzzle.arg_names, jax=jax, filename=puzzle.source)
+    rng = np.random.default_rng(sum(map(ord, f"{set_id}/{puzzle.id}")))
+    point = {inp.name: rng.uniform(*inp.bounds, size=inp.shape) for inp in puzzle.inputs}
+    args = [jax.numpy.asarray(point[n], dtype=jax.numpy.float64) for n in puzzle.arg_names]
+
+    value = np.asarray(names["f"](*args))
+    assert value.shape == puzzle.out_shape
+    assert value.dtype == np.float64
+
+    scope = {**names, **point, "math": math, "np": jax.numpy}
+    code = compile(f"lambda {', '.join(puzzle.out_index)}: ({puzzle.index_form})",
+                   f"{puzzle.source}:index_form", "eval")
+    entry = eval(code, scope)
+    for idx in itertools.product(*(range(n) for n in puzzle.out_shape)):
+        expected = float(entry(*idx))
+        assert value[idx] == pytest.approx(expected, abs=1e-9, rel=1e-9), (puzzle.id, idx)
+
+    for k, name in enumerate(puzzle.arg_names):
+        jac = jax.eval_shape(jax.jacfwd(names["f"], argnums=k), *args)
+        assert jac.shape == puzzle.jac_shape(name)
