@@ -28,27 +28,35 @@ MAX_REDRAWS = 50
 Jacobians = dict[str, np.ndarray]
 
 
-def cache_dir() -> Path:
-    """Where jax keeps compiled oracles between runs (the user's cache folder)."""
+def cache_dir(kind: str = "oracle") -> Path:
+    """Where jax keeps compiled code between runs, in the user's cache folder.
+
+    The oracle and the answers use separate folders, so nothing an answer process
+    leaves in its cache can reach the oracle.
+    """
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "adgrader" / "jax"
+    return Path(base) / "adgrader" / f"jax-{kind}"
 
 
-def init_jax() -> Any:
-    """Import jax on the CPU with float64 and the persistent compilation cache."""
+def init_jax(cache: Path | None = None) -> Any:
+    """Import jax on the CPU with float64 and a persistent compilation cache."""
     os.environ.setdefault("JAX_PLATFORMS", "cpu")
     import jax
 
     jax.config.update("jax_enable_x64", True)
+    use_cache(jax, cache or cache_dir())
+    return jax
+
+
+def use_cache(jax: Any, directory: Path) -> None:
+    """Keep every compiled computation in `directory`; without one, all still works, slower."""
     try:
-        directory = cache_dir()
         directory.mkdir(parents=True, exist_ok=True)
         jax.config.update("jax_compilation_cache_dir", str(directory))
         jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
         jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
     except (OSError, AttributeError):
-        pass  # no writable cache: every run compiles afresh, still correct
-    return jax
+        pass
 
 
 @dataclass
@@ -144,15 +152,37 @@ def first_points(puzzle: Puzzle, seed: int, k: int) -> list[Point]:
     return [next(stream) for _ in range(k)] + probe_points(puzzle)
 
 
+_ORACLES: dict[tuple[str, int], Oracle] = {}
+_SAMPLES: dict[tuple[str, int, int], Sample] = {}
+
+
+def _key(puzzle: Puzzle) -> str:
+    """Everything the oracle's values depend on, so a changed spec is never served stale."""
+    return repr((puzzle.id, puzzle.f, sorted(puzzle.givens.items()), sorted(puzzle.dims.items()),
+                 [(i.name, i.shape, i.bounds) for i in puzzle.inputs], puzzle.out_shape,
+                 puzzle.probes))
+
+
 def sample(puzzle: Puzzle, seed: int, k: int) -> Sample:
     """Grade points and their expected Jacobians, redrawing points at kinks or ties.
 
     Redrawn points continue the same seeded stream, so a seed fixes every point. Fixed
-    probes are kept as the puzzle's author chose them.
+    probes are kept as the puzzle's author chose them. Results are kept for the life of
+    the process (a batch or a watch grades the same puzzles many times).
     """
+    key = (_key(puzzle), seed, k)
+    if key not in _SAMPLES:
+        _SAMPLES[key] = _sample(puzzle, seed, k)
+    return _SAMPLES[key]
+
+
+def _sample(puzzle: Puzzle, seed: int, k: int) -> Sample:
     stream = point_stream(puzzle, seed)
     points = [next(stream) for _ in range(k)] + probe_points(puzzle)
-    oracle = Oracle.build(puzzle, batch=max(k, 1))
+    okey = (_key(puzzle), max(k, 1))
+    if okey not in _ORACLES:
+        _ORACLES[okey] = Oracle.build(puzzle, batch=max(k, 1))
+    oracle = _ORACLES[okey]
     expected, agree = oracle.evaluate(points)
     redrawn: set[int] = set()
     for _ in range(MAX_REDRAWS):

@@ -20,6 +20,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from .compat import torch as torch_stand_in
 from .indexfn import IndexFnError, jacobian_from_index_fn
 from .namespace import puzzle_names
 
@@ -65,6 +66,10 @@ class Runner:
         import jax
 
         jax.config.update("jax_enable_x64", True)
+        if self.job.get("cache_dir"):
+            from .oracle import use_cache
+
+            use_cache(jax, Path(self.job["cache_dir"]))
         self.jax = jax
 
     def load(self) -> None:
@@ -73,7 +78,7 @@ class Runner:
         self.module = {
             "__name__": "submission", "__file__": self.path, "__builtins__": __builtins__,
             "np": jnp, "math": math, "Shaped": _Annotation, "Float": _Annotation,
-            "Array": self.jax.Array,
+            "Array": self.jax.Array, "torch": torch_stand_in,
         }
         try:
             source = Path(self.path).read_bytes().decode("utf-8")

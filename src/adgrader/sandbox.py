@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from .oracle import cache_dir
 from .puzzles import Puzzle
 from .sampling import Point
 
@@ -111,6 +112,7 @@ class AnswerProcess:
         (workdir / "job.json").write_text(json.dumps({
             "submission": str(submission.resolve()),
             "form": form,
+            "cache_dir": str(cache_dir("answers")),
             "puzzles": [job_for(p) for p in puzzles],
         }))
 

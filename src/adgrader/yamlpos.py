@@ -42,16 +42,37 @@ class LocatedDocument:
 
     def locate_error(self, message: str) -> tuple[str, int | None]:
         """Turn a msgspec validation message into (readable message, line)."""
-        for pattern in (_KEY_IN, _PATH):
-            m = pattern.search(message)
-            if m:
-                path = _parse_path(m.group(1))
-                where = ".".join(str(s) for s in path) or "the top"
-                text = message[: m.start()]
-                text = text.replace("Object missing required field", "missing required field")
-                text = text.replace("Object contains unknown field", "unknown field")
-                return f"{text} (at {where})", self.line_of(path)
-        return message.replace("Object ", ""), None
+        text, path = message, ()
+        m = _KEY_IN.search(message) or _PATH.search(message)
+        if m:
+            text, path = message[: m.start()], _parse_path(m.group(1))
+            if "[...]" in m.group(1):
+                path = self._guess_entry(path, text)
+        unknown = re.search(r"unknown field `([^`]+)`", text)
+        if unknown:
+            path = (*path, unknown.group(1))
+        text = text.replace("Object missing required field", "missing required field")
+        text = text.replace("Object contains unknown field", "unknown field")
+        where = ".".join(str(s) for s in path)
+        return (f"{text} (at {where})" if where else text), self.line_of(path)
+
+    def _guess_entry(self, path: tuple[str | int, ...], text: str) -> tuple[str | int, ...]:
+        """msgspec hides which mapping entry failed (`[...]`); find one of the wrong type."""
+        got = re.search(r"got `(\w+)`", text)
+        container = self.data
+        for step in path:
+            try:
+                container = container[step]
+            except (KeyError, IndexError, TypeError):
+                return path
+        if got and isinstance(container, dict):
+            names = {"str": str, "int": int, "float": float, "bool": bool, "array": list,
+                     "object": dict, "null": type(None)}
+            kind = names.get(got.group(1))
+            for key, value in container.items():
+                if kind is not None and type(value) is kind:
+                    return (*path, key)
+        return path
 
 
 def _parse_path(text: str) -> tuple[str | int, ...]:

@@ -96,11 +96,12 @@ def details(p: PuzzleResult, pset: PuzzleSet | None) -> RenderableType:
     return Group(*parts)
 
 
-def progress_line(report: Report) -> Text:
+def progress_line(report: Report, verb: str = "passed") -> Text:
+    """`12/20 passed · score 12/20 · 3 failed, 5 missing`."""
     total = len(report.puzzles)
     text = Text()
     style = "bold green" if report.all_passed else "bold"
-    text.append(f"{report.passed}/{total} passed", style=style)
+    text.append(f"{report.passed}/{total} {verb}", style=style)
     text.append(f" · score {report.score:g}/{report.max_score:g}")
     others = [(s, report.count(s)) for s in ("failed", "error", "timeout", "violation", "missing")]
     shown = ", ".join(f"{n} {s}" for s, n in others if n)

@@ -1,0 +1,5 @@
+"""`python -m adgrader` runs the command line."""
+
+from adgrader.cli import main
+
+main()

@@ -1,0 +1,173 @@
+"""The command line: parse, call the core, render. Errors become messages and exit codes here.
+
+Exit codes: 0 every selected puzzle passed; 1 any did not (including a submission that
+cannot be loaded); 2 a usage or puzzle-spec error.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from . import __version__
+from .errors import AdgraderError, SpecError, UsageError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_PASSED, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+FORMATS = ("text", "json")
+
+
+class Group(click.Group):
+    """Turns the core's errors into one-line messages and exit code 2, in one place."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SpecError as exc:
+            lines = [f"error: invalid puzzle folder ({len(exc.problems)} problem(s)):"]
+            lines += [f"  {p}" for p in exc.problems]
+            fail("\n".join(lines))
+        except UsageError as exc:
+            fail(f"error: {exc}")
+        except AdgraderError as exc:
+            fail(f"error: {exc}")
+
+
+def fail(message: str) -> NoReturn:
+    click.echo(message, err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def puzzles_option(fn: F) -> F:
+    return click.option(
+        "--puzzles", "puzzles_dir", metavar="DIR", envvar="ADGRADER_PUZZLES",
+        help="Load puzzle sets from DIR (a set folder, or a folder of them) instead of the "
+             "built-in ones. Env: ADGRADER_PUZZLES.",
+    )(fn)
+
+
+def set_option(fn: F) -> F:
+    return click.option(
+        "--set", "set_name", metavar="SET",
+        help="Puzzle set: jax (2024 notebook) or classic (2022 notebook). Default: the "
+             "submission's `# adgrader: set=NAME` line, else jax.",
+    )(fn)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 88})
+@click.version_option(__version__, prog_name="adgrader")
+def main() -> None:
+    """Grade Autodiff Puzzles answers against jax.jacfwd.
+
+    \b
+    Start here:
+      adgrader list                         the puzzles of each set
+      adgrader check submission.py          grade every answer in a file
+      adgrader check submission.py -p relu  grade one puzzle
+
+    An answer is a function `jac_<id>(x)` returning the whole Jacobian, or
+    `fb_<id>(x)` returning `(f, dx)` where `dx = lambda i, o: ...` gives one entry.
+    """
+
+
+def _resolve_set(set_name: str | None, submission: str | None) -> str | None:
+    if set_name or not submission:
+        return set_name
+    from .submission import declared_set
+
+    return declared_set(submission)
+
+
+def _console(file: Any = None, width: int | None = None) -> Any:
+    from rich.console import Console
+
+    return Console(file=file, width=width, highlight=False, soft_wrap=False)
+
+
+@main.command("list")
+@click.argument("submission", required=False, metavar="[SUBMISSION]")
+@set_option
+@puzzles_option
+@click.option("--seed", type=int, help="Seed for the sample points (default 0, or $ADGRADER_SEED).")
+def list_cmd(submission: str | None, set_name: str | None, puzzles_dir: str | None, seed: int | None) -> None:
+    """List the puzzles of each set, or, given a SUBMISSION, each puzzle's status.
+
+    \b
+    Examples:
+      adgrader list                  every set
+      adgrader list --set classic    one set
+      adgrader list answers.py       what is solved so far
+    """
+    from . import puzzles
+    from .report import listing
+
+    console = _console()
+    name = _resolve_set(set_name, submission)
+    if submission is None:
+        names = [name] if name else puzzles.available_sets(puzzles_dir)
+        listing.render([puzzles.load_set(n, puzzles_dir) for n in names], console)
+        return
+    from .grading import check_against
+
+    pset = puzzles.load_set(name, puzzles_dir)
+    report = check_against(submission, pset, seed=seed)
+    listing.render([pset], console, report)
+    sys.exit(EXIT_PASSED if report.all_passed else EXIT_FAILED)
+
+
+@main.command()
+@click.argument("submission", metavar="SUBMISSION")
+@set_option
+@click.option("-p", "--puzzle", "puzzle_ids", multiple=True, metavar="ID",
+              help="Grade only this puzzle (repeat for more).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="Report format. json goes to stdout unless -o is given.")
+@click.option("-o", "--output", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Write the report in --format to FILE; the terminal still shows the text report.")
+@click.option("--seed", type=int, help="Seed for the sample points (default 0, or $ADGRADER_SEED).")
+@click.option("--points", "-k", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Random points per puzzle.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True,
+              metavar="SECONDS", help="Wall-clock limit for each answer.")
+@puzzles_option
+def check(submission: str, set_name: str | None, puzzle_ids: tuple[str, ...], fmt: str,
+          output: str | None, seed: int | None, points: int, timeout: float,
+          puzzles_dir: str | None) -> None:
+    """Grade every answer in SUBMISSION (a .py file) against jax.jacfwd.
+
+    Each answer is checked at --points seeded random points: first the exact shape
+    (no broadcasting), then every entry, with a tolerance scaled to the Jacobian.
+    Wrong entries are listed with their (out, in) indices.
+
+    \b
+    Examples:
+      adgrader check answers.py
+      adgrader check answers.py -p relu -p sort
+      adgrader check answers.py --set classic --format json -o report.json
+    """
+    from . import puzzles
+    from .grading import check_against
+    from .report import json as json_report
+    from .report import text
+
+    pset = puzzles.load_set(_resolve_set(set_name, submission), puzzles_dir)
+    if output and not Path(output).resolve().parent.is_dir():
+        raise UsageError(f"cannot write {output!r}: its folder does not exist")
+    report = check_against(submission, pset, puzzles=puzzle_ids, seed=seed, points=points, timeout=timeout)
+    rendered = json_report.render(report) if fmt == "json" else None
+    if output:
+        if rendered is None:
+            with open(output, "w", encoding="utf-8") as handle:
+                text.render(report, _console(file=handle, width=100), pset)
+        else:
+            Path(output).write_text(rendered, encoding="utf-8")
+    if rendered is not None and not output:
+        click.echo(rendered, nl=False)
+    else:
+        text.render(report, _console(), pset)
+    sys.exit(EXIT_PASSED if report.all_passed else EXIT_FAILED)

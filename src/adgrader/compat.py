@@ -1,0 +1,47 @@
+"""A numpy stand-in for the few torch calls the 2022 notebook makes around an answer.
+
+The 2022 cells compute helpers with torch before the line a learner fills in
+(`pr = torch.prod(x)`, `out = torch.cumsum(x, 0)`, `sort, argsort = torch.sort(x, 0)`).
+Answers get this module as `torch` unless they import the real one, so those cells
+run unchanged without installing torch.
+"""
+
+from __future__ import annotations
+
+import types
+from typing import Any, NamedTuple
+
+import numpy as np
+
+
+class SortResult(NamedTuple):
+    values: np.ndarray
+    indices: np.ndarray
+
+
+def sort(x: Any, dim: int = -1, descending: bool = False) -> SortResult:
+    arr = np.asarray(x)
+    idx = np.argsort(-arr if descending else arr, axis=dim, kind="stable")
+    return SortResult(np.take_along_axis(arr, idx, axis=dim), idx)
+
+
+def prod(x: Any, dim: int | None = None) -> Any:
+    return np.prod(np.asarray(x), axis=dim)
+
+
+def cumsum(x: Any, dim: int) -> Any:
+    return np.cumsum(np.asarray(x), axis=dim)
+
+
+class _TorchStandIn(types.ModuleType):
+    def __getattr__(self, name: str) -> Any:
+        raise AttributeError(
+            f"torch.{name} is not available: adgrader's numpy stand-in for torch has only "
+            "prod, cumsum and sort; write the answer with np or math instead"
+        )
+
+
+torch = _TorchStandIn("torch", "numpy stand-in for the torch calls of the 2022 notebook")
+torch.prod = prod  # type: ignore[attr-defined]
+torch.cumsum = cumsum  # type: ignore[attr-defined]
+torch.sort = sort  # type: ignore[attr-defined]

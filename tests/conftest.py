@@ -1,0 +1,48 @@
+"""Shared, expensive set-up: each submission is graded once per session and reused."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("JAX_PLATFORMS", "cpu")
+
+import adgrader  # noqa: E402
+from adgrader.result import Report  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SUBMISSIONS = ROOT / "submissions"
+ANSWERS = Path(__file__).parent / "answers"
+HOSTILE = Path(__file__).parent / "submissions"
+GOLDEN = Path(__file__).parent / "golden"
+
+Grade = Callable[..., Report]
+
+
+@pytest.fixture(scope="session")
+def grade() -> Grade:
+    """grade(path, set_name, **options) -> Report, memoized for the whole session."""
+    cache: dict[Any, Report] = {}
+
+    def run(path: Path, set_name: str | None = None, **options: Any) -> Report:
+        key = (str(path), set_name, tuple(sorted(options.items())))
+        if key not in cache:
+            cache[key] = adgrader.check(path, set=set_name, **options)
+        return cache[key]
+
+    return run
+
+
+def check_golden(name: str, text: str) -> None:
+    """Compare with tests/golden/NAME; UPDATE_GOLDEN=1 rewrites the file instead."""
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN") == "1" or not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        if os.environ.get("UPDATE_GOLDEN") != "1":
+            pytest.fail(f"golden file {name} was missing and has been written; check it in")
+    assert text == path.read_text(encoding="utf-8"), f"output differs from tests/golden/{name}"

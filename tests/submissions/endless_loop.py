@@ -1,0 +1,8 @@
+# adgrader: set=jax
+def jac_neg(x):
+    while True:
+        pass
+
+
+def jac_relu(x):
+    return (x > 0) * (Os == Is)
