@@ -5,6 +5,8 @@ Library use::
     import adgrader
     report = adgrader.check("submission.py", set="jax")
     print(report.passed, "of", len(report.puzzles))
+
+Importing the package is cheap: the parts load when first used.
 """
 
 from __future__ import annotations
@@ -15,16 +17,17 @@ __version__ = "0.1.0"
 __all__ = ["AdgraderError", "Report", "SpecError", "UsageError", "check", "load_set"]
 
 from .errors import AdgraderError, SpecError, UsageError
-from .puzzles import load_set
-from .result import Report
 
 if TYPE_CHECKING:
     from .grading import check
+    from .puzzles import load_set
+    from .result import Report
 else:
+    _LAZY = {"check": "grading", "load_set": "puzzles", "Report": "result"}
 
     def __getattr__(name: str) -> Any:
-        if name == "check":
-            from .grading import check
+        if name in _LAZY:
+            from importlib import import_module
 
-            return check
-        raise AttributeError(name)
+            return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+        raise AttributeError(f"module 'adgrader' has no attribute {name!r}")

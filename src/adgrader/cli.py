@@ -152,13 +152,14 @@ def check(submission: str, set_name: str | None, puzzle_ids: tuple[str, ...], fm
     """
     from . import puzzles
     from .grading import check_against
-    from .report import json as json_report
-    from .report import text
 
     pset = puzzles.load_set(_resolve_set(set_name, submission), puzzles_dir)
     if output and not Path(output).resolve().parent.is_dir():
         raise UsageError(f"cannot write {output!r}: its folder does not exist")
     report = check_against(submission, pset, puzzles=puzzle_ids, seed=seed, points=points, timeout=timeout)
+    from .report import json as json_report
+    from .report import text
+
     rendered = json_report.render(report) if fmt == "json" else None
     if output:
         if rendered is None:

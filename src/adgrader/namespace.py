@@ -20,15 +20,29 @@ def puzzle_names(
     jax: Any,
     filename: str = "<puzzle>",
 ) -> dict[str, Any]:
-    """Evaluate dims, then givens in order, then `f`, with `np` bound to `jax.numpy`."""
+    """Evaluate dims, then givens in order, then `f`, with `np` bound to `jax.numpy`.
+
+    Givens are index arrays such as `np.arange(I)[:, None]`: they are computed with
+    numpy (the same values, without compiling a jax operation for each) and handed out
+    as jax arrays; a given that numpy cannot compute is evaluated with jax.numpy.
+    """
+    import numpy
+
     scope: dict[str, Any] = {"np": jax.numpy, "jax": jax, "math": math, "__builtins__": __builtins__}
     names: dict[str, Any] = dict(dims)
     scope.update(names)
+    plain = {**scope, "np": numpy}
     for name, value in givens.items():
         if isinstance(value, str):
-            value = eval(compile(value.strip(), f"{filename}:givens.{name}", "eval"), scope)
+            code = compile(value.strip(), f"{filename}:givens.{name}", "eval")
+            try:
+                computed = eval(code, plain)
+                value = jax.numpy.asarray(computed) if isinstance(computed, numpy.ndarray) else computed
+            except Exception:
+                value = eval(code, scope)
         names[name] = value
         scope[name] = value
+        plain[name] = numpy.asarray(value) if hasattr(value, "shape") else value
     names["f"] = make_function(f, arg_names, scope, filename)
     return names
 

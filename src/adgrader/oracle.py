@@ -8,6 +8,9 @@ kink or a tie and is redrawn.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import importlib.util
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,18 +27,19 @@ from .sampling import Point, point_stream, probe_points
 FD_STEP = 1e-6
 FD_RTOL = 1e-4
 MAX_REDRAWS = 50
+RESULTS_FORMAT = 1
 
 Jacobians = dict[str, np.ndarray]
 
 
-def cache_dir(kind: str = "oracle") -> Path:
+def cache_dir(kind: str) -> Path:
     """Where jax keeps compiled code between runs, in the user's cache folder.
 
     The oracle and the answers use separate folders, so nothing an answer process
     leaves in its cache can reach the oracle.
     """
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "adgrader" / f"jax-{kind}"
+    return Path(base) / "adgrader" / kind
 
 
 def init_jax(cache: Path | None = None) -> Any:
@@ -44,7 +48,7 @@ def init_jax(cache: Path | None = None) -> Any:
     import jax
 
     jax.config.update("jax_enable_x64", True)
-    use_cache(jax, cache or cache_dir())
+    use_cache(jax, cache or cache_dir("jax-oracle"))
     return jax
 
 
@@ -172,8 +176,81 @@ def sample(puzzle: Puzzle, seed: int, k: int) -> Sample:
     """
     key = (_key(puzzle), seed, k)
     if key not in _SAMPLES:
-        _SAMPLES[key] = _sample(puzzle, seed, k)
+        stored = _results_path(puzzle, seed, k)
+        found = _load(stored, puzzle, k) if stored else None
+        if found is None:
+            found = _sample(puzzle, seed, k)
+            if stored:
+                _save(stored, found)
+        _SAMPLES[key] = found
     return _SAMPLES[key]
+
+
+def _results_path(puzzle: Puzzle, seed: int, k: int) -> Path | None:
+    """Where the oracle's results for these points are kept between runs, or None.
+
+    The name hashes everything the values depend on: the spec, seed, point count,
+    the finite-difference settings and the jax, jaxlib and numpy versions.
+    """
+    if os.environ.get("ADGRADER_NO_CACHE"):
+        return None
+    versions = _installed_versions()
+    if versions is None:
+        return None
+    text = repr((_key(puzzle), seed, k, FD_STEP, FD_RTOL, MAX_REDRAWS, versions, RESULTS_FORMAT))
+    return cache_dir("results") / f"{puzzle.id}-{hashlib.sha256(text.encode()).hexdigest()[:32]}.npz"
+
+
+@functools.cache
+def _installed_versions() -> tuple[tuple[str, int, int], ...] | None:
+    """Which jax, jaxlib and numpy are installed, without importing them.
+
+    Each package's version file, with its size and modification time: any reinstall
+    or upgrade changes it, and it costs a stat instead of an import or a metadata read.
+    """
+    found = []
+    for name in ("jax", "jaxlib", "numpy"):
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            return None
+        version_file = Path(spec.origin).parent / "version.py"
+        try:
+            info = version_file.stat()
+        except OSError:
+            return None
+        found.append((str(version_file), info.st_size, info.st_mtime_ns))
+    return tuple(found)
+
+
+def _save(path: Path, found: Sample) -> None:
+    arrays: dict[str, np.ndarray] = {"redrawn": np.asarray(found.redrawn, dtype=np.int64)}
+    for j, (point, expected) in enumerate(zip(found.points, found.expected, strict=True)):
+        arrays.update({f"point_{name}_{j}": value for name, value in point.items()})
+        arrays.update({f"jac_{name}_{j}": value for name, value in expected.items()})
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        with open(partial, "wb") as handle:
+            np.savez(handle, **arrays)
+        os.replace(partial, path)
+    except OSError:
+        pass  # a read-only cache only costs time
+
+
+def _load(path: Path, puzzle: Puzzle, k: int) -> Sample | None:
+    count = k + len(puzzle.probes)
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            points = [{i.name: data[f"point_{i.name}_{j}"] for i in puzzle.inputs} for j in range(count)]
+            expected = [{i.name: data[f"jac_{i.name}_{j}"] for i in puzzle.inputs} for j in range(count)]
+            redrawn = [int(v) for v in data["redrawn"]]
+    except (OSError, KeyError, ValueError):
+        return None
+    shapes_ok = all(
+        p[i.name].shape == i.shape and e[i.name].shape == puzzle.jac_shape(i.name)
+        for p, e in zip(points, expected, strict=True) for i in puzzle.inputs
+    )
+    return Sample(points, expected, redrawn) if shapes_ok else None
 
 
 def _sample(puzzle: Puzzle, seed: int, k: int) -> Sample:

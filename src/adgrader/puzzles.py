@@ -23,6 +23,7 @@ from .yamlpos import LocatedDocument, load_located
 
 Severity = Literal["off", "warn", "error"]
 INPUT_NAMES = ("x", "y")
+DEFAULT_SET = "jax"
 RULE_NAMES = ("one-line", "max-columns", "no-autodiff", "no-array-literal")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -201,7 +202,8 @@ def set_dirs(root: Path) -> dict[str, Path]:
 
 
 def available_sets(override: str | os.PathLike[str] | None = None) -> list[str]:
-    return list(set_dirs(puzzles_dir(override)))
+    """Set ids in the folder, the default set (`jax`) first."""
+    return sorted(set_dirs(puzzles_dir(override)), key=lambda name: (name != DEFAULT_SET, name))
 
 
 def load_set(name: str | None = None, override: str | os.PathLike[str] | None = None) -> PuzzleSet:
@@ -211,7 +213,7 @@ def load_set(name: str | None = None, override: str | os.PathLike[str] | None = 
     if not dirs:
         raise UsageError(f"no puzzle sets in {str(root)!r} (a set folder holds a set.yaml)")
     if name is None:
-        name = next(iter(dirs)) if len(dirs) == 1 else ("jax" if "jax" in dirs else next(iter(dirs)))
+        name = DEFAULT_SET if DEFAULT_SET in dirs else next(iter(dirs))
     if name not in dirs:
         raise UsageError(f"no puzzle set {name!r}; the sets are: {', '.join(dirs)}")
     return load_set_dir(dirs[name])

@@ -54,6 +54,8 @@ class Runner:
         self.module: dict[str, Any] = {}
         self.load_error: AnswerError | None = None
         self._names: dict[str, dict[str, Any]] = {}
+        self._jitted: dict[tuple[str, int], Any] = {}
+        self._untraceable: dict[tuple[str, int], bool] = {}
 
     def send(self, **event: Any) -> None:
         self.events.write(json.dumps(event) + "\n")
@@ -157,7 +159,7 @@ class Runner:
         for k in range(count):
             if answer["form"] == "jac":
                 args = [self.jax.numpy.asarray(points[n][k]) for n in inputs]
-                jacs = self.call_jac(fn, args, answer["name"], inputs)
+                jacs = self.call_jac(pid, fn, args, answer["name"], inputs)
             else:
                 args = [np.array(points[n][k]) for n in inputs]
                 jacs = self.call_fb(fn, args, answer["name"], spec)
@@ -165,8 +167,11 @@ class Runner:
                 arrays[f"{n}_{k}"] = arr
         return arrays
 
-    def call_jac(self, fn: Callable[..., Any], args: list[Any], name: str, inputs: list[str]) -> dict[str, np.ndarray]:
-        value = self.guarded(fn, args, name)
+    def call_jac(self, pid: str, fn: Callable[..., Any], args: list[Any], name: str,
+                 inputs: list[str]) -> dict[str, np.ndarray]:
+        value = self.compiled(pid, fn, args)
+        if value is None:
+            value = self.guarded(fn, args, name)
         if len(inputs) == 1:
             return {"x": to_array(value, f"{name} returned")}
         if not isinstance(value, (tuple, list)) or len(value) != len(inputs):
@@ -196,6 +201,25 @@ class Runner:
                 raise AnswerError(f"{label} {exc}", self.line_of(exc.__cause__)) from None
             out[inp["name"]] = to_array(arr, f"{label} gave")
         return out
+
+    def compiled(self, pid: str, fn: Callable[..., Any], args: list[Any]) -> Any:
+        """The answer run as one compiled jax computation, or None to run it eagerly.
+
+        Compiling costs one (cached) compilation per answer instead of one per jax
+        operation. An answer that is not traceable (Python control flow on values,
+        numpy conversions, non-array results) raises here and is run eagerly instead,
+        where its own error, if any, is what the learner sees.
+        """
+        key = (pid, id(getattr(fn, "__code__", fn)))
+        if self._untraceable.get(key):
+            return None
+        try:
+            if key not in self._jitted:
+                self._jitted[key] = self.jax.jit(fn)
+            return self._jitted[key](*args)
+        except Exception:
+            self._untraceable[key] = True
+            return None
 
     def guarded(self, fn: Callable[..., Any], args: list[Any], name: str) -> Any:
         try:

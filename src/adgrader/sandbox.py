@@ -112,7 +112,7 @@ class AnswerProcess:
         (workdir / "job.json").write_text(json.dumps({
             "submission": str(submission.resolve()),
             "form": form,
-            "cache_dir": str(cache_dir("answers")),
+            "cache_dir": str(cache_dir("jax-answers")),
             "puzzles": [job_for(p) for p in puzzles],
         }))
 

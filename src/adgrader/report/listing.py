@@ -24,9 +24,8 @@ def shapes(puzzle: Puzzle) -> str:
     return ", ".join(one(i) for i in puzzle.inputs) + f" → {dims_text(puzzle.out_shape)}"
 
 
-def answers(puzzle: Puzzle) -> str:
-    names = puzzle.answer_names()
-    return " · ".join([*names["jac"], *names["dx"]])
+def aliases(pset: PuzzleSet) -> str:
+    return ", ".join(a for p in pset.puzzles for a in p.aliases)
 
 
 def set_table(pset: PuzzleSet, report: Report | None = None) -> Table:
@@ -37,13 +36,13 @@ def set_table(pset: PuzzleSet, report: Report | None = None) -> Table:
     table.add_column("title")
     table.add_column("shapes", no_wrap=True)
     if report is None:
-        table.add_column("answer with", style="dim")
-    else:
-        table.add_column("status", no_wrap=True)
-    verdicts = {p.id: p for p in report.puzzles} if report else {}
+        for p in pset.puzzles:
+            table.add_row(str(p.number), p.id, p.title, shapes(p))
+        return table
+    table.add_column("status", no_wrap=True)
+    verdicts = {p.id: p for p in report.puzzles}
     for p in pset.puzzles:
-        last = answers(p) if report is None else status_text(verdicts[p.id].status)
-        table.add_row(str(p.number), p.id, p.title, shapes(p), last)
+        table.add_row(str(p.number), p.id, p.title, shapes(p), status_text(verdicts[p.id].status))
     return table
 
 
@@ -54,8 +53,9 @@ def render(sets: list[PuzzleSet], console: Console, report: Report | None = None
             console.print()
         console.print(set_table(pset, report))
         if report is None:
-            console.print(Text(
-                f"{len(pset.puzzles)} puzzles · answers are {pset.form} form by default · "
-                f"grade with: adgrader check FILE --set {pset.id}", style="dim"))
+            lines = [f"Answer <id> with jac_<id> or fb_<id>; grade: adgrader check FILE --set {pset.id}"]
+            if aliases(pset):
+                lines.append(f"Notebook names: {aliases(pset)}")
+            console.print(Text("\n".join(lines), style="dim"))
     if report is not None:
         console.print(progress_line(report, verb="solved"))

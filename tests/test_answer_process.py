@@ -1,0 +1,74 @@
+"""Answers run in a child process: one bad answer costs one puzzle, never the grading process."""
+
+from __future__ import annotations
+
+import pytest
+
+from adgrader.errors import UsageError
+
+from .conftest import HOSTILE, Grade
+
+
+def statuses(report) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {p.id: p.status for p in report.puzzles}
+
+
+def test_syntax_error_fails_every_puzzle_with_line_and_text(grade: Grade) -> None:
+    report = grade(HOSTILE / "syntax_error.py", "jax", puzzles=("neg", "relu"))
+    assert statuses(report) == {"neg": "error", "relu": "error"}
+    for p in report.puzzles:
+        assert p.line == 5
+        assert "syntax error at line 5" in p.message and "def jac_relu(x)" in p.message
+
+
+def test_exit_while_loading_is_an_error_not_a_crash(grade: Grade) -> None:
+    report = grade(HOSTILE / "exits_while_loading.py", "jax", puzzles=("neg",))
+    (p,) = report.puzzles
+    assert p.status == "error" and "SystemExit: not today" in p.message and p.line == 3
+
+
+def test_import_error_at_the_top_names_the_module(grade: Grade) -> None:
+    report = grade(HOSTILE / "import_error.py", "jax", puzzles=("neg", "relu"))
+    assert statuses(report) == {"neg": "error", "relu": "error"}
+    assert "a_module_that_does_not_exist" in report.puzzles[0].message
+    assert report.puzzles[0].line == 1
+
+
+@pytest.mark.timeout(60)
+def test_endless_loop_times_out_and_the_next_answer_is_still_graded(grade: Grade) -> None:
+    report = grade(HOSTILE / "endless_loop.py", "jax", puzzles=("neg", "relu"), timeout=1.5)
+    assert statuses(report) == {"neg": "timeout", "relu": "passed"}
+    assert "1.5 s" in report.puzzles[0].message
+
+
+def test_an_answer_that_kills_its_process_costs_only_that_puzzle(grade: Grade) -> None:
+    report = grade(HOSTILE / "kills_its_process.py", "jax", puzzles=("neg", "relu"))
+    assert statuses(report) == {"neg": "error", "relu": "passed"}
+    assert "exit code 3" in report.puzzles[0].message
+
+
+def test_wrong_shapes_fail_and_are_explained_with_dim_names(grade: Grade) -> None:
+    report = grade(HOSTILE / "wrong_shape.py", "jax", puzzles=("mean", "repeat"))
+    mean, repeat = report.puzzles
+    assert mean.status == "failed"
+    assert mean.message == "wrong shape for d/dx: expected (1, I) = (1, 10), got (10,)"
+    assert repeat.status == "failed"
+    assert repeat.message == "wrong shape for d/dx: expected (O, 1) = (10, 1), got (1, 1)"
+
+
+def test_empty_file_has_every_puzzle_missing(grade: Grade) -> None:
+    report = grade(HOSTILE / "empty.py", "jax")
+    assert {p.status for p in report.puzzles} == {"missing"}
+    assert report.puzzles[0].message == "no answer: define jac_id or fb_id"
+
+
+def test_each_answer_sees_its_own_puzzles_givens(grade: Grade) -> None:
+    report = grade(HOSTILE / "givens_per_puzzle.py", "jax", puzzles=("mean", "index"))
+    assert statuses(report) == {"mean": "passed", "index": "passed"}
+
+
+def test_missing_file_and_folder_are_usage_errors(grade: Grade) -> None:
+    with pytest.raises(UsageError, match="no such file"):
+        grade(HOSTILE / "no_such_file.py", "jax")
+    with pytest.raises(UsageError, match="is a folder"):
+        grade(HOSTILE, "jax")
