@@ -31,7 +31,7 @@ def jac_neg(x: Shaped[Array, "I"]) -> Shaped[Array, "O I"]:
 
 
 def jac_relu(x: Shaped[Array, "I"]) -> Shaped[Array, "O I"]:
-    return (Os == Is) * (x >= 0)  # MISTAKE: slope 1 at x == 0; jax says 0
+    return (Os == Is) * (x > 0)
 
 
 def jac_index(x: Shaped[Array, "I"]) -> Shaped[Array, "O I"]:

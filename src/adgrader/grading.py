@@ -6,21 +6,23 @@ process imports jax and computes the oracle, so the two overlap.
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from . import oracle
-from .compare import compare
 from .errors import UsageError
 from .puzzles import Puzzle, PuzzleSet, load_set, shape_text
 from .result import Finding, PuzzleResult, Report
-from .sampling import DEFAULT_POINTS, default_seed
 from .sandbox import AnswerInfo, AnswerProcess, Outcome
+
+if TYPE_CHECKING:
+    from .oracle import Sample
+
+DEFAULT_POINTS = 3
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -60,12 +62,16 @@ def check_against(
         raise UsageError("--points must be at least 1")
     if timeout <= 0:
         raise UsageError("--timeout must be positive")
-    seed = default_seed() if seed is None else seed
     selection = pset.select(puzzles)
     with tempfile.TemporaryDirectory(prefix="adgrader-") as tmp:
         answers = AnswerProcess(path, list(selection), pset.form, Path(tmp), timeout=timeout,
                                 file_timeout=60.0 + timeout * len(selection))
         try:
+            answers.start()  # before numpy and the oracle load here, so the start-ups overlap
+            from . import oracle
+            from .sampling import default_seed
+
+            seed = default_seed() if seed is None else seed
             first = {p.id: answers.request(p.id, oracle.first_points(p, seed, points)) for p in selection}
             samples = {p.id: oracle.sample(p, seed, points) for p in selection}
             again = {
@@ -96,8 +102,10 @@ def _merge(first: Outcome, again: Outcome, redrawn: list[int]) -> Outcome:
     return Outcome("ok", arrays=arrays)
 
 
-def verdict(puzzle: Puzzle, outcome: Outcome, sample: oracle.Sample, info: AnswerInfo | None) -> PuzzleResult:
+def verdict(puzzle: Puzzle, outcome: Outcome, sample: Sample, info: AnswerInfo | None) -> PuzzleResult:
     """Decide one puzzle from the answer's arrays and the oracle's."""
+    from .compare import compare
+
     result = PuzzleResult(id=puzzle.id, title=puzzle.title, status=outcome.status,
                           form=info.form if info else None, line=info.line if info else None,
                           max_score=puzzle.score)
@@ -132,7 +140,7 @@ def verdict(puzzle: Puzzle, outcome: Outcome, sample: oracle.Sample, info: Answe
                 result.mismatches.extend(cmp.mismatches)
         if result.status == "failed":
             wrong = result.mismatch_total
-            size = sum(int(np.prod(puzzle.jac_shape(i.name))) for i in puzzle.inputs)
+            size = sum(math.prod(puzzle.jac_shape(i.name)) for i in puzzle.inputs)
             where = f" at point {k + 1} of {len(outcome.arrays)}" if len(outcome.arrays) > 1 else ""
             result.message = f"{wrong} of {size} entries wrong{where}"
             result.mismatches = result.mismatches[:10]

@@ -23,6 +23,7 @@ from .errors import Problem, SpecError
 from .namespace import puzzle_names
 from .puzzles import Puzzle
 from .sampling import Point, point_stream, probe_points
+from .sandbox import cache_dir
 
 FD_STEP = 1e-6
 FD_RTOL = 1e-4
@@ -30,16 +31,6 @@ MAX_REDRAWS = 50
 RESULTS_FORMAT = 1
 
 Jacobians = dict[str, np.ndarray]
-
-
-def cache_dir(kind: str) -> Path:
-    """Where jax keeps compiled code between runs, in the user's cache folder.
-
-    The oracle and the answers use separate folders, so nothing an answer process
-    leaves in its cache can reach the oracle.
-    """
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "adgrader" / kind
 
 
 def init_jax(cache: Path | None = None) -> Any:

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from .errors import UsageError
 from .puzzles import Puzzle
 
 DEFAULT_SEED = 0
-DEFAULT_POINTS = 3
 
 Point = dict[str, np.ndarray]
 
@@ -19,7 +19,12 @@ Point = dict[str, np.ndarray]
 def default_seed() -> int:
     """$ADGRADER_SEED when set (CI can keep a secret one), else the fixed default."""
     value = os.environ.get("ADGRADER_SEED", "").strip()
-    return int(value) if value else DEFAULT_SEED
+    if not value:
+        return DEFAULT_SEED
+    try:
+        return int(value)
+    except ValueError:
+        raise UsageError(f"ADGRADER_SEED must be a whole number, got {value!r}") from None
 
 
 def point_stream(puzzle: Puzzle, seed: int) -> Iterator[Point]:

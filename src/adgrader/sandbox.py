@@ -18,13 +18,14 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from .oracle import cache_dir
 from .puzzles import Puzzle
-from .sampling import Point
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .sampling import Point
 
 STARTUP_TIMEOUT = 120.0
 MAX_RESULT_BYTES = 256 * 1024 * 1024
@@ -90,6 +91,16 @@ def child_env(workdir: Path) -> dict[str, str]:
     return env
 
 
+def cache_dir(kind: str) -> Path:
+    """Where jax keeps compiled code between runs, in the user's cache folder.
+
+    The oracle and the answers use separate folders, so nothing an answer process
+    leaves in its cache can reach the oracle's.
+    """
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "adgrader" / kind
+
+
 class AnswerProcess:
     """Runs a submission's answers in child processes and collects their arrays."""
 
@@ -120,6 +131,8 @@ class AnswerProcess:
 
     def request(self, puzzle_id: str, points: list[Point]) -> int:
         """Ask for the answer to `puzzle_id` at `points`; returns the request's number."""
+        import numpy as np
+
         seq = self._seq
         self._seq += 1
         name = f"p{seq}.npz"
@@ -132,6 +145,11 @@ class AnswerProcess:
         else:
             self._send(req)
         return seq
+
+    def start(self) -> None:
+        """Start the answer process now, so its start-up overlaps the caller's work."""
+        if self._proc is None:
+            self._spawn()
 
     def finish(self) -> dict[int, Outcome]:
         """Wait for every request, killing and restarting the child as timeouts demand."""
@@ -287,6 +305,8 @@ class AnswerProcess:
             line = event.get("line")
             return Outcome("error", message=str(event.get("message") or "failed"),
                            line=line if isinstance(line, int) else None)
+        import numpy as np
+
         path = self.workdir / f"r{req.seq}.npz"
         try:
             if path.stat().st_size > MAX_RESULT_BYTES:

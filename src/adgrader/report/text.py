@@ -7,7 +7,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from ..puzzles import PuzzleSet, shape_text
+from ..puzzles import Puzzle, PuzzleSet
 from ..result import Mismatch, PuzzleResult, Report
 
 STYLE = {
@@ -37,7 +37,12 @@ def number(value: float) -> str:
 
 
 def index(idx: tuple[int, ...]) -> str:
-    return "(" + ", ".join(str(i) for i in idx) + ")"
+    """`3` for one component, `(3, 1)` for several."""
+    return str(idx[0]) if len(idx) == 1 else "(" + ", ".join(str(i) for i in idx) + ")"
+
+
+def names(components: tuple[str, ...]) -> str:
+    return components[0] if len(components) == 1 else "(" + ", ".join(components) + ")"
 
 
 def summary(report: Report) -> Table:
@@ -60,12 +65,17 @@ def short_reason(p: PuzzleResult) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def mismatch_table(p: PuzzleResult, two_inputs: bool) -> Table:
+def mismatch_table(p: PuzzleResult, puzzle: Puzzle | None) -> Table:
+    """The wrong entries: which input, output index, input index, yours, expected."""
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    two_inputs = (puzzle is not None and len(puzzle.inputs) > 1) or len({m.wrt for m in p.mismatches}) > 1
+    out_names = names(puzzle.out_index) if puzzle else "o"
+    in_names = {i.name: names(i.index) for i in puzzle.inputs} if puzzle else {}
+    in_header = " / ".join(dict.fromkeys(in_names.values())) if in_names else "i"
     if two_inputs:
         table.add_column("wrt")
-    table.add_column("out o", justify="right")
-    table.add_column("in i", justify="right")
+    table.add_column(f"out {out_names}", justify="right")
+    table.add_column(f"in {in_header}", justify="right")
     table.add_column("yours", justify="right", style="red")
     table.add_column("expected", justify="right", style="green")
     for m in p.mismatches:
@@ -84,8 +94,8 @@ def details(p: PuzzleResult, pset: PuzzleSet | None) -> RenderableType:
     head.append(p.message, style=STYLE.get(p.status, ("", ""))[1])
     parts: list[RenderableType] = [head]
     if p.mismatches:
-        two = bool(pset and len(pset.get(p.id).inputs) > 1) or len({m.wrt for m in p.mismatches}) > 1
-        parts.append(mismatch_table(p, two))
+        puzzle = pset.get(p.id) if pset else None
+        parts.append(mismatch_table(p, puzzle))
         rest = p.mismatch_total - len(p.mismatches)
         if rest > 0:
             parts.append(Text(f"+{rest} more wrong entries", style="dim"))
@@ -136,5 +146,3 @@ def next_step(report: Report) -> str:
         return "No answers found. Answers are functions named jac_<id> or fb_<id>; see `adgrader list`."
     return f"Next: {first.id} ({first.title}). Re-run with -p {first.id} to check just that one."
 
-
-__all__ = ["render", "shape_text"]
