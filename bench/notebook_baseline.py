@@ -31,11 +31,13 @@ def main() -> None:
             return cls
 
     module: dict[str, object] = {"np": np, "math": math, "Shaped": Annotation, "Array": jax.Array}
-    exec(compile(open(path).read(), path, "exec"), module)
+    with open(path, encoding="utf-8") as handle:
+        exec(compile(handle.read(), path, "exec"), module)
     passed = 0
     for puzzle in pset.puzzles:
-        names = puzzle_names(dims=puzzle.dims, givens=puzzle.givens, f=puzzle.f,
-                             arg_names=puzzle.arg_names, jax=jax)
+        names = puzzle_names(
+            dims=puzzle.dims, givens=puzzle.givens, f=puzzle.f, arg_names=puzzle.arg_names, jax=jax
+        )
         f = names["f"]
         fn = module[f"jac_{puzzle.id}"]
         assert isinstance(fn, types.FunctionType)

@@ -11,8 +11,8 @@ import pytest
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
-import adgrader  # noqa: E402
-from adgrader.result import Report  # noqa: E402
+import adgrader
+from adgrader.result import Report
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBMISSIONS = ROOT / "submissions"

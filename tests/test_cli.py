@@ -67,11 +67,22 @@ def test_check_passes_a_full_solution_with_exit_0() -> None:
 
 def test_json_report_follows_version_1(tmp_path: Path) -> None:
     target = tmp_path / "report.json"
-    code, out, _ = run("check", "submissions/jax_mistakes.py", "--format", "json", "-o", str(target))
+    code, out, _ = run(
+        "check", "submissions/jax_mistakes.py", "--format", "json", "-o", str(target)
+    )
     assert code == 1
     assert "passed" in out  # the terminal still gets the text report
     data = json.loads(target.read_text())
-    assert list(data) == ["version", "submission", "set", "seed", "points", "score", "max_score", "puzzles"]
+    assert list(data) == [
+        "version",
+        "submission",
+        "set",
+        "seed",
+        "points",
+        "score",
+        "max_score",
+        "puzzles",
+    ]
     assert (data["version"], data["set"], data["seed"], data["points"]) == (1, "jax", 0, 3)
     assert [p["id"] for p in data["puzzles"]][:3] == ["id", "cos", "mean"]
     assert len(data["puzzles"]) == 20
@@ -80,8 +91,18 @@ def test_json_report_follows_version_1(tmp_path: Path) -> None:
     failed = [p for p in data["puzzles"] if p["status"] == "failed"]
     assert failed
     for p in data["puzzles"]:
-        assert set(p) >= {"id", "title", "form", "status", "score", "max_score", "message",
-                          "warnings", "violations", "mismatches"}
+        assert set(p) >= {
+            "id",
+            "title",
+            "form",
+            "status",
+            "score",
+            "max_score",
+            "message",
+            "warnings",
+            "violations",
+            "mismatches",
+        }
         assert p["status"] in ("passed", "failed", "error", "timeout", "missing", "violation")
     shown = next(p for p in failed if p["mismatches"]["shown"])["mismatches"]
     assert shown["total"] >= len(shown["shown"]) >= 1
@@ -92,12 +113,24 @@ def test_json_goes_to_stdout_without_o() -> None:
     code, out, _ = run("check", "submissions/jax_solution.py", "--format", "json", "-p", "relu")
     assert code == 0
     data = json.loads(out)
-    assert [p["id"] for p in data["puzzles"]] == ["relu"] and data["puzzles"][0]["status"] == "passed"
+    assert [p["id"] for p in data["puzzles"]] == ["relu"] and data["puzzles"][0][
+        "status"
+    ] == "passed"
 
 
 def test_seed_and_points_are_recorded() -> None:
-    code, out, _ = run("check", "submissions/jax_solution.py", "--format", "json", "-p", "sort",
-                       "--seed", "7", "--points", "2")
+    code, out, _ = run(
+        "check",
+        "submissions/jax_solution.py",
+        "--format",
+        "json",
+        "-p",
+        "sort",
+        "--seed",
+        "7",
+        "--points",
+        "2",
+    )
     assert code == 0
     data = json.loads(out)
     assert (data["seed"], data["points"]) == (7, 2)
@@ -109,10 +142,15 @@ def test_seed_and_points_are_recorded() -> None:
         (["check", "nope.py"], "no such file: 'nope.py'"),
         (["check", "submissions/jax_solution.py", "--set", "nope"], "no puzzle set 'nope'"),
         (["check", "submissions/jax_solution.py", "-p", "nope"], "no puzzle 'nope' in set 'jax'"),
-        (["check", "submissions/jax_solution.py", "--puzzles", "tests/specs/unknown_dim"],
-         "unknown dim 'K'"),
+        (
+            ["check", "submissions/jax_solution.py", "--puzzles", "tests/specs/unknown_dim"],
+            "unknown dim 'K'",
+        ),
         (["check", "submissions/jax_solution.py", "--puzzles", "no/such/dir"], "does not exist"),
-        (["check", "submissions/jax_solution.py", "-o", "no/such/dir/r.json"], "folder does not exist"),
+        (
+            ["check", "submissions/jax_solution.py", "-o", "no/such/dir/r.json"],
+            "folder does not exist",
+        ),
         (["list", "--set", "nope"], "no puzzle set 'nope'"),
     ],
 )

@@ -74,9 +74,13 @@ finite = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
 
 
 @settings(max_examples=60, deadline=None)
-@given(arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(1, 4)), elements=finite),
-       st.floats(1e-3, 1e3))
-def test_identical_passes_and_a_scaled_nonzero_answer_fails(expected: np.ndarray, factor: float) -> None:
+@given(
+    arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(1, 4)), elements=finite),
+    st.floats(1e-3, 1e3),
+)
+def test_identical_passes_and_a_scaled_nonzero_answer_fails(
+    expected: np.ndarray, factor: float
+) -> None:
     assert compare(expected.copy(), expected, "x", 0, n_out=1).ok
     if np.max(np.abs(expected)) > 0 and abs(factor - 1) > 1e-3:
         assert not compare(expected * factor, expected, "x", 0, n_out=1).ok

@@ -15,7 +15,9 @@ RIGHT = [
 WRONG = [(ANSWERS / "jax_wrong.py", "jax"), (ANSWERS / "classic_wrong.py", "classic")]
 
 
-@pytest.mark.parametrize(("path", "set_name", "form"), RIGHT, ids=lambda v: str(getattr(v, "name", v)))
+@pytest.mark.parametrize(
+    ("path", "set_name", "form"), RIGHT, ids=lambda v: str(getattr(v, "name", v))
+)
 def test_right_answers_pass_every_puzzle(grade: Grade, path, set_name: str, form: str) -> None:  # type: ignore[no-untyped-def]
     report = grade(path, set_name)
     failing = {p.id: (p.status, p.message) for p in report.puzzles if not p.passed}
@@ -49,7 +51,7 @@ def test_the_example_with_mistakes_fails_exactly_the_marked_puzzles(grade: Grade
     current = None
     for line in source.splitlines():
         if line.startswith("def jac_"):
-            current = line[len("def jac_"):].split("(")[0]
+            current = line[len("def jac_") :].split("(")[0]
         if "MISTAKE" in line and current:
             marked.add(current)
     assert marked
@@ -61,7 +63,13 @@ def test_mismatches_name_input_output_indices_and_values(grade: Grade) -> None:
     emean = next(p for p in report.puzzles if p.id == "emean")
     assert emean.status == "failed"
     first = emean.mismatches[0]
-    assert (first.wrt, first.out, first.inp, first.yours, first.expected) == ("y", (0,), (0,), 1.0, 0.5)
+    assert (first.wrt, first.out, first.inp, first.yours, first.expected) == (
+        "y",
+        (0,),
+        (0,),
+        1.0,
+        0.5,
+    )
     assert emean.mismatch_total == 10
 
 
@@ -69,5 +77,7 @@ def test_same_seed_same_verdicts_and_points(grade: Grade) -> None:
     import adgrader
 
     again = adgrader.check(SUBMISSIONS / "jax_mistakes.py", set="jax", puzzles=["cumsum"])
-    first = next(p for p in grade(SUBMISSIONS / "jax_mistakes.py", "jax").puzzles if p.id == "cumsum")
+    first = next(
+        p for p in grade(SUBMISSIONS / "jax_mistakes.py", "jax").puzzles if p.id == "cumsum"
+    )
     assert again.puzzles[0].mismatches == first.mismatches

@@ -64,4 +64,3 @@ def test_non_numbers_are_reported() -> None:
         jacobian_from_index_fn(lambda i, o: None, (2,), (2,), ["i"], ["o"])
     with pytest.raises(IndexFnError, match="returned a str"):
         jacobian_from_index_fn(lambda i, o: "1", (2,), (2,), ["i"], ["o"])
-

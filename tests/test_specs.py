@@ -13,14 +13,49 @@ from adgrader.namespace import puzzle_names
 from adgrader.puzzles import Puzzle, load_set
 
 JAX_IDS = [
-    "id", "cos", "mean", "prod", "repeat", "repeat_scale", "neg", "relu", "index",
-    "cumsum", "running_mean", "sort", "emean", "mul", "conv1d", "view", "transpose",
-    "mean_reduce", "matmul", "conv2d",
+    "id",
+    "cos",
+    "mean",
+    "prod",
+    "repeat",
+    "repeat_scale",
+    "neg",
+    "relu",
+    "index",
+    "cumsum",
+    "running_mean",
+    "sort",
+    "emean",
+    "mul",
+    "conv1d",
+    "view",
+    "transpose",
+    "mean_reduce",
+    "matmul",
+    "conv2d",
 ]
 CLASSIC_IDS = [
-    "id", "cos", "mean", "prod", "repeat", "repeat_scale", "neg", "relu", "index",
-    "cumsum", "running_mean", "sort", "emean", "mul", "conv1d", "view", "transpose",
-    "broadcast", "mean_reduce", "matmul", "conv2d",
+    "id",
+    "cos",
+    "mean",
+    "prod",
+    "repeat",
+    "repeat_scale",
+    "neg",
+    "relu",
+    "index",
+    "cumsum",
+    "running_mean",
+    "sort",
+    "emean",
+    "mul",
+    "conv1d",
+    "view",
+    "transpose",
+    "broadcast",
+    "mean_reduce",
+    "matmul",
+    "conv2d",
 ]
 ALIASES = {
     "running_mean": ("fb_running",),
@@ -97,8 +132,14 @@ def test_classic_shapes_and_index_names(puzzle: Puzzle) -> None:
 
 @pytest.mark.parametrize(("set_id", "puzzle"), CASES, ids=[f"{s}-{p.id}" for s, p in CASES])
 def test_index_form_matches_f(jax: Any, set_id: str, puzzle: Puzzle) -> None:
-    names = puzzle_names(dims=puzzle.dims, givens=puzzle.givens, f=puzzle.f,
-                         arg_names=puzzle.arg_names, jax=jax, filename=puzzle.source)
+    names = puzzle_names(
+        dims=puzzle.dims,
+        givens=puzzle.givens,
+        f=puzzle.f,
+        arg_names=puzzle.arg_names,
+        jax=jax,
+        filename=puzzle.source,
+    )
     rng = np.random.default_rng(sum(map(ord, f"{set_id}/{puzzle.id}")))
     point = {inp.name: rng.uniform(*inp.bounds, size=inp.shape) for inp in puzzle.inputs}
     args = [jax.numpy.asarray(point[n], dtype=jax.numpy.float64) for n in puzzle.arg_names]
@@ -108,8 +149,11 @@ def test_index_form_matches_f(jax: Any, set_id: str, puzzle: Puzzle) -> None:
     assert value.dtype == np.float64
 
     scope = {**names, **point, "math": math, "np": jax.numpy}
-    code = compile(f"lambda {', '.join(puzzle.out_index)}: ({puzzle.index_form})",
-                   f"{puzzle.source}:index_form", "eval")
+    code = compile(
+        f"lambda {', '.join(puzzle.out_index)}: ({puzzle.index_form})",
+        f"{puzzle.source}:index_form",
+        "eval",
+    )
     entry = eval(code, scope)
     for idx in itertools.product(*(range(n) for n in puzzle.out_shape)):
         expected = float(entry(*idx))

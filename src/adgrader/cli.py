@@ -45,21 +45,28 @@ def fail(message: str) -> NoReturn:
 
 def puzzles_option(fn: F) -> F:
     return click.option(
-        "--puzzles", "puzzles_dir", metavar="DIR", envvar="ADGRADER_PUZZLES",
+        "--puzzles",
+        "puzzles_dir",
+        metavar="DIR",
+        envvar="ADGRADER_PUZZLES",
         help="Load puzzle sets from DIR (a set folder, or a folder of them) instead of the "
-             "built-in ones. Env: ADGRADER_PUZZLES.",
+        "built-in ones. Env: ADGRADER_PUZZLES.",
     )(fn)
 
 
 def set_option(fn: F) -> F:
     return click.option(
-        "--set", "set_name", metavar="SET",
+        "--set",
+        "set_name",
+        metavar="SET",
         help="Puzzle set: jax (2024 notebook) or classic (2022 notebook). Default: the "
-             "submission's `# adgrader: set=NAME` line, else jax.",
+        "submission's `# adgrader: set=NAME` line, else jax.",
     )(fn)
 
 
-@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 88})
+@click.group(
+    cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 88}
+)
 @click.version_option(__version__, prog_name="adgrader")
 def main() -> None:
     """Grade Autodiff Puzzles answers against jax.jacfwd.
@@ -94,7 +101,9 @@ def _console(file: Any = None, width: int | None = None) -> Any:
 @set_option
 @puzzles_option
 @click.option("--seed", type=int, help="Seed for the sample points (default 0, or $ADGRADER_SEED).")
-def list_cmd(submission: str | None, set_name: str | None, puzzles_dir: str | None, seed: int | None) -> None:
+def list_cmd(
+    submission: str | None, set_name: str | None, puzzles_dir: str | None, seed: int | None
+) -> None:
     """List the puzzles of each set, or, given a SUBMISSION, each puzzle's status.
 
     \b
@@ -123,21 +132,58 @@ def list_cmd(submission: str | None, set_name: str | None, puzzles_dir: str | No
 @main.command()
 @click.argument("submission", metavar="SUBMISSION")
 @set_option
-@click.option("-p", "--puzzle", "puzzle_ids", multiple=True, metavar="ID",
-              help="Grade only this puzzle (repeat for more).")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="Report format. json goes to stdout unless -o is given.")
-@click.option("-o", "--output", metavar="FILE", type=click.Path(dir_okay=False),
-              help="Write the report in --format to FILE; the terminal still shows the text report.")
+@click.option(
+    "-p",
+    "--puzzle",
+    "puzzle_ids",
+    multiple=True,
+    metavar="ID",
+    help="Grade only this puzzle (repeat for more).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="Report format. json goes to stdout unless -o is given.",
+)
+@click.option(
+    "-o",
+    "--output",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="Write the report in --format to FILE; the terminal still shows the text report.",
+)
 @click.option("--seed", type=int, help="Seed for the sample points (default 0, or $ADGRADER_SEED).")
-@click.option("--points", "-k", type=click.IntRange(min=1), default=3, show_default=True,
-              help="Random points per puzzle.")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True,
-              metavar="SECONDS", help="Wall-clock limit for each answer.")
+@click.option(
+    "--points",
+    "-k",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="Random points per puzzle.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=10.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Wall-clock limit for each answer.",
+)
 @puzzles_option
-def check(submission: str, set_name: str | None, puzzle_ids: tuple[str, ...], fmt: str,
-          output: str | None, seed: int | None, points: int, timeout: float,
-          puzzles_dir: str | None) -> None:
+def check(
+    submission: str,
+    set_name: str | None,
+    puzzle_ids: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    seed: int | None,
+    points: int,
+    timeout: float,
+    puzzles_dir: str | None,
+) -> None:
     """Grade every answer in SUBMISSION (a .py file) against jax.jacfwd.
 
     Each answer is checked at --points seeded random points: first the exact shape
@@ -156,7 +202,9 @@ def check(submission: str, set_name: str | None, puzzle_ids: tuple[str, ...], fm
     pset = puzzles.load_set(_resolve_set(set_name, submission), puzzles_dir)
     if output and not Path(output).resolve().parent.is_dir():
         raise UsageError(f"cannot write {output!r}: its folder does not exist")
-    report = check_against(submission, pset, puzzles=puzzle_ids, seed=seed, points=points, timeout=timeout)
+    report = check_against(
+        submission, pset, puzzles=puzzle_ids, seed=seed, points=points, timeout=timeout
+    )
     from .report import json as json_report
     from .report import text
 

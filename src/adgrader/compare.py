@@ -32,11 +32,12 @@ def tolerance(expected: np.ndarray) -> np.ndarray:
     """
     scale = float(np.max(np.abs(expected))) if expected.size else 0.0
     atol = ATOL_SCALE * scale if scale > 0 else ATOL_FLOOR
-    return atol + RTOL * np.abs(expected)
+    return np.asarray(atol + RTOL * np.abs(expected))
 
 
-def compare(yours: np.ndarray, expected: np.ndarray, wrt: str, point: int,
-            n_out: int, shown: int = SHOWN) -> Comparison:
+def compare(
+    yours: np.ndarray, expected: np.ndarray, wrt: str, point: int, n_out: int, shown: int = SHOWN
+) -> Comparison:
     """Compare exactly-shaped arrays; never broadcast. Non-finite entries always fail."""
     if yours.shape != expected.shape:
         return Comparison(False, shape_error=f"{yours.shape}")
@@ -50,6 +51,14 @@ def compare(yours: np.ndarray, expected: np.ndarray, wrt: str, point: int,
     entries = []
     for idx in np.argwhere(bad)[:shown]:
         key = tuple(int(v) for v in idx)
-        entries.append(Mismatch(wrt=wrt, out=key[:n_out], inp=key[n_out:],
-                                yours=float(yours[key]), expected=float(expected[key]), point=point))
+        entries.append(
+            Mismatch(
+                wrt=wrt,
+                out=key[:n_out],
+                inp=key[n_out:],
+                yours=float(yours[key]),
+                expected=float(expected[key]),
+                point=point,
+            )
+        )
     return Comparison(False, total=total, mismatches=entries)

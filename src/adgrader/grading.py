@@ -39,7 +39,9 @@ def check(
 ) -> Report:
     """Grade `submission` against a set; returns the result model every report renders."""
     pset = load_set(set, puzzles_dir)
-    return check_against(submission, pset, puzzles=puzzles, seed=seed, points=points, timeout=timeout)
+    return check_against(
+        submission, pset, puzzles=puzzles, seed=seed, points=points, timeout=timeout
+    )
 
 
 def check_against(
@@ -64,19 +66,30 @@ def check_against(
         raise UsageError("--timeout must be positive")
     selection = pset.select(puzzles)
     with tempfile.TemporaryDirectory(prefix="adgrader-") as tmp:
-        answers = AnswerProcess(path, list(selection), pset.form, Path(tmp), timeout=timeout,
-                                file_timeout=60.0 + timeout * len(selection))
+        answers = AnswerProcess(
+            path,
+            list(selection),
+            pset.form,
+            Path(tmp),
+            timeout=timeout,
+            file_timeout=60.0 + timeout * len(selection),
+        )
         try:
             answers.start()  # before numpy and the oracle load here, so the start-ups overlap
             from . import oracle
             from .sampling import default_seed
 
             seed = default_seed() if seed is None else seed
-            first = {p.id: answers.request(p.id, oracle.first_points(p, seed, points)) for p in selection}
+            first = {
+                p.id: answers.request(p.id, oracle.first_points(p, seed, points)) for p in selection
+            }
             samples = {p.id: oracle.sample(p, seed, points) for p in selection}
             again = {
-                p.id: answers.request(p.id, [samples[p.id].points[i] for i in samples[p.id].redrawn])
-                for p in selection if samples[p.id].redrawn
+                p.id: answers.request(
+                    p.id, [samples[p.id].points[i] for i in samples[p.id].redrawn]
+                )
+                for p in selection
+                if samples[p.id].redrawn
             }
             outcomes = answers.finish()
         finally:
@@ -88,8 +101,12 @@ def check_against(
                 outcome = _merge(outcome, outcomes[again[p.id]], samples[p.id].redrawn)
             results.append(verdict(p, outcome, samples[p.id], answers.answers.get(p.id)))
     return Report(
-        submission=str(path), set=pset.id, seed=seed, points=points,
-        puzzles=results, duration=time.monotonic() - started,
+        submission=str(path),
+        set=pset.id,
+        seed=seed,
+        points=points,
+        puzzles=results,
+        duration=time.monotonic() - started,
     )
 
 
@@ -102,16 +119,29 @@ def _merge(first: Outcome, again: Outcome, redrawn: list[int]) -> Outcome:
     return Outcome("ok", arrays=arrays)
 
 
-def verdict(puzzle: Puzzle, outcome: Outcome, sample: Sample, info: AnswerInfo | None) -> PuzzleResult:
+def verdict(
+    puzzle: Puzzle, outcome: Outcome, sample: Sample, info: AnswerInfo | None
+) -> PuzzleResult:
     """Decide one puzzle from the answer's arrays and the oracle's."""
     from .compare import compare
 
-    result = PuzzleResult(id=puzzle.id, title=puzzle.title, status=outcome.status,
-                          form=info.form if info else None, line=info.line if info else None,
-                          max_score=puzzle.score)
+    result = PuzzleResult(
+        id=puzzle.id,
+        title=puzzle.title,
+        status=outcome.status,
+        form=info.form if info else None,
+        line=info.line if info else None,
+        max_score=puzzle.score,
+    )
     if info and info.ignored:
-        result.warnings.append(Finding(
-            "answer", f"{info.name} is graded; {', '.join(info.ignored)} is ignored", info.line, "warn"))
+        result.warnings.append(
+            Finding(
+                "answer",
+                f"{info.name} is graded; {', '.join(info.ignored)} is ignored",
+                info.line,
+                "warn",
+            )
+        )
     if outcome.status == "missing":
         names = puzzle.answer_names()
         result.message = f"no answer: define {names['jac'][0]} or {names['dx'][0]}"
@@ -131,8 +161,10 @@ def verdict(puzzle: Puzzle, outcome: Outcome, sample: Sample, info: AnswerInfo |
             cmp = compare(got, want, inp.name, k, n_out)
             if cmp.shape_error:
                 result.status = "failed"
-                result.message = (f"wrong shape for d/d{inp.name}: expected "
-                                  f"{shape_text(puzzle.jac_dims(inp.name), want.shape)}, got {got.shape}")
+                result.message = (
+                    f"wrong shape for d/d{inp.name}: expected "
+                    f"{shape_text(puzzle.jac_dims(inp.name), want.shape)}, got {got.shape}"
+                )
                 return result
             if not cmp.ok:
                 result.status = "failed"

@@ -40,7 +40,9 @@ def _call(fn: Callable[..., Any], out_idx: Sequence[Any], in_idx: Sequence[Any])
     return fn(*in_idx, *out_idx)
 
 
-def _broadcast(fn: Callable[..., Any], in_shape: tuple[int, ...], out_shape: tuple[int, ...]) -> np.ndarray | None:
+def _broadcast(
+    fn: Callable[..., Any], in_shape: tuple[int, ...], out_shape: tuple[int, ...]
+) -> np.ndarray | None:
     full = out_shape + in_shape
     grids = np.ogrid[tuple(slice(0, n) for n in full)] if full else []
     nout = len(out_shape)
@@ -87,8 +89,8 @@ def _loop(
 ) -> np.ndarray:
     out = np.empty(full, dtype=np.float64)
     nout = len(out_shape)
-    names = (in_names or [f"i{k}" for k in range(len(in_shape))])
-    onames = (out_names or [f"o{k}" for k in range(nout)])
+    names = in_names or [f"i{k}" for k in range(len(in_shape))]
+    onames = out_names or [f"o{k}" for k in range(nout)]
     for idx in itertools.product(*(range(n) for n in full)):
         o, i = idx[:nout], idx[nout:]
         try:

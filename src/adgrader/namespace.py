@@ -28,7 +28,12 @@ def puzzle_names(
     """
     import numpy
 
-    scope: dict[str, Any] = {"np": jax.numpy, "jax": jax, "math": math, "__builtins__": __builtins__}
+    scope: dict[str, Any] = {
+        "np": jax.numpy,
+        "jax": jax,
+        "math": math,
+        "__builtins__": __builtins__,
+    }
     names: dict[str, Any] = dict(dims)
     scope.update(names)
     plain = {**scope, "np": numpy}
@@ -37,7 +42,9 @@ def puzzle_names(
             code = compile(value.strip(), f"{filename}:givens.{name}", "eval")
             try:
                 computed = eval(code, plain)
-                value = jax.numpy.asarray(computed) if isinstance(computed, numpy.ndarray) else computed
+                value = (
+                    jax.numpy.asarray(computed) if isinstance(computed, numpy.ndarray) else computed
+                )
             except Exception:
                 value = eval(code, scope)
         names[name] = value

@@ -38,7 +38,7 @@ def init_jax(cache: Path | None = None) -> Any:
     os.environ.setdefault("JAX_PLATFORMS", "cpu")
     import jax
 
-    jax.config.update("jax_enable_x64", True)
+    jax.config.update("jax_enable_x64", True)  # type: ignore[no-untyped-call]
     use_cache(jax, cache or cache_dir("jax-oracle"))
     return jax
 
@@ -68,11 +68,17 @@ class Oracle:
         jnp = jax.numpy
         try:
             names = puzzle_names(
-                dims=puzzle.dims, givens=puzzle.givens, f=puzzle.f,
-                arg_names=puzzle.arg_names, jax=jax, filename=puzzle.source,
+                dims=puzzle.dims,
+                givens=puzzle.givens,
+                f=puzzle.f,
+                arg_names=puzzle.arg_names,
+                jax=jax,
+                filename=puzzle.source,
             )
         except Exception as exc:
-            raise SpecError([Problem(puzzle.source, None, f"givens or f fail to evaluate: {exc}")]) from exc
+            raise SpecError(
+                [Problem(puzzle.source, None, f"givens or f fail to evaluate: {exc}")]
+            ) from exc
         f = names["f"]
         argnums = tuple(range(len(puzzle.inputs)))
         out_shape = puzzle.out_shape
@@ -104,7 +110,9 @@ class Oracle:
             try:
                 got, fds = self._fn(*args)
             except Exception as exc:
-                raise SpecError([Problem(self.puzzle.source, None, f"f fails on sample inputs: {exc}")]) from exc
+                raise SpecError(
+                    [Problem(self.puzzle.source, None, f"f fails on sample inputs: {exc}")]
+                ) from exc
             got = [np.asarray(g) for g in got]
             fds = [np.asarray(d) for d in fds]
             for k in range(len(chunk)):
@@ -119,10 +127,15 @@ class Oracle:
             want = self.puzzle.jac_shape(name)
             if arr.shape != want:
                 out = arr.shape[: arr.ndim - len(self.puzzle.input(name).shape)]
-                raise SpecError([Problem(
-                    self.puzzle.source, None,
-                    f"f returns shape {out}, but `output` declares {self.puzzle.out_shape}",
-                )])
+                raise SpecError(
+                    [
+                        Problem(
+                            self.puzzle.source,
+                            None,
+                            f"f returns shape {out}, but `output` declares {self.puzzle.out_shape}",
+                        )
+                    ]
+                )
 
 
 def _close(fd: np.ndarray, jac: np.ndarray) -> bool:
@@ -153,9 +166,17 @@ _SAMPLES: dict[tuple[str, int, int], Sample] = {}
 
 def _key(puzzle: Puzzle) -> str:
     """Everything the oracle's values depend on, so a changed spec is never served stale."""
-    return repr((puzzle.id, puzzle.f, sorted(puzzle.givens.items()), sorted(puzzle.dims.items()),
-                 [(i.name, i.shape, i.bounds) for i in puzzle.inputs], puzzle.out_shape,
-                 puzzle.probes))
+    return repr(
+        (
+            puzzle.id,
+            puzzle.f,
+            sorted(puzzle.givens.items()),
+            sorted(puzzle.dims.items()),
+            [(i.name, i.shape, i.bounds) for i in puzzle.inputs],
+            puzzle.out_shape,
+            puzzle.probes,
+        )
+    )
 
 
 def sample(puzzle: Puzzle, seed: int, k: int) -> Sample:
@@ -189,7 +210,9 @@ def _results_path(puzzle: Puzzle, seed: int, k: int) -> Path | None:
     if versions is None:
         return None
     text = repr((_key(puzzle), seed, k, FD_STEP, FD_RTOL, MAX_REDRAWS, versions, RESULTS_FORMAT))
-    return cache_dir("results") / f"{puzzle.id}-{hashlib.sha256(text.encode()).hexdigest()[:32]}.npz"
+    return (
+        cache_dir("results") / f"{puzzle.id}-{hashlib.sha256(text.encode()).hexdigest()[:32]}.npz"
+    )
 
 
 @functools.cache
@@ -222,7 +245,7 @@ def _save(path: Path, found: Sample) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(f".{os.getpid()}.tmp")
         with open(partial, "wb") as handle:
-            np.savez(handle, **arrays)
+            np.savez(handle, **arrays)  # type: ignore[arg-type]
         os.replace(partial, path)
     except OSError:
         pass  # a read-only cache only costs time
@@ -232,14 +255,19 @@ def _load(path: Path, puzzle: Puzzle, k: int) -> Sample | None:
     count = k + len(puzzle.probes)
     try:
         with np.load(path, allow_pickle=False) as data:
-            points = [{i.name: data[f"point_{i.name}_{j}"] for i in puzzle.inputs} for j in range(count)]
-            expected = [{i.name: data[f"jac_{i.name}_{j}"] for i in puzzle.inputs} for j in range(count)]
+            points = [
+                {i.name: data[f"point_{i.name}_{j}"] for i in puzzle.inputs} for j in range(count)
+            ]
+            expected = [
+                {i.name: data[f"jac_{i.name}_{j}"] for i in puzzle.inputs} for j in range(count)
+            ]
             redrawn = [int(v) for v in data["redrawn"]]
     except (OSError, KeyError, ValueError):
         return None
     shapes_ok = all(
         p[i.name].shape == i.shape and e[i.name].shape == puzzle.jac_shape(i.name)
-        for p, e in zip(points, expected, strict=True) for i in puzzle.inputs
+        for p, e in zip(points, expected, strict=True)
+        for i in puzzle.inputs
     )
     return Sample(points, expected, redrawn) if shapes_ok else None
 
@@ -263,8 +291,13 @@ def _sample(puzzle: Puzzle, seed: int, k: int) -> Sample:
         new_expected, new_agree = oracle.evaluate([points[i] for i in bad])
         for i, e, a in zip(bad, new_expected, new_agree, strict=True):
             expected[i], agree[i] = e, a
-    raise SpecError([Problem(
-        puzzle.source, None,
-        f"jacfwd and finite differences disagree at {MAX_REDRAWS} draws in a row: "
-        "do the bounds sit on a kink of f?",
-    )])
+    raise SpecError(
+        [
+            Problem(
+                puzzle.source,
+                None,
+                f"jacfwd and finite differences disagree at {MAX_REDRAWS} draws in a row: "
+                "do the bounds sit on a kink of f?",
+            )
+        ]
+    )

@@ -239,7 +239,9 @@ def load_set_dir(folder: Path) -> PuzzleSet:
         seen.add(entry.id)
         path = folder / f"{entry.id}.yaml"
         if not path.is_file():
-            problems.append(Problem(str(set_file), line, f"puzzle {entry.id!r} has no file {path.name}"))
+            problems.append(
+                Problem(str(set_file), line, f"puzzle {entry.id!r} has no file {path.name}")
+            )
             continue
         puzzle = _load_puzzle(path, number, entry.score, raw_set.bounds, problems)
         if puzzle is not None:
@@ -247,7 +249,11 @@ def load_set_dir(folder: Path) -> PuzzleSet:
     for path in sorted(folder.glob("*.yaml")):
         if path.name != "set.yaml" and path.stem not in seen:
             problems.append(
-                Problem(str(path), None, f"not listed in {set_file.name}; add {path.stem!r} to `puzzles`")
+                Problem(
+                    str(path),
+                    None,
+                    f"not listed in {set_file.name}; add {path.stem!r} to `puzzles`",
+                )
             )
     _check_aliases(puzzles, problems)
     if problems:
@@ -296,25 +302,36 @@ def _convert(path: Path, kind: type[Any], problems: list[Problem]) -> Any:
         return None
 
 
-def _rules(raw: _RawSet, path: Path, doc: LocatedDocument, problems: list[Problem]) -> tuple[Rule, ...]:
+def _rules(
+    raw: _RawSet, path: Path, doc: LocatedDocument, problems: list[Problem]
+) -> tuple[Rule, ...]:
     rules = []
     for name, value in raw.rules.items():
         if name not in RULE_NAMES:
             problems.append(
-                Problem(str(path), doc.line_of(("rules", name)),
-                        f"unknown rule {name!r}; rules are: {', '.join(RULE_NAMES)}")
+                Problem(
+                    str(path),
+                    doc.line_of(("rules", name)),
+                    f"unknown rule {name!r}; rules are: {', '.join(RULE_NAMES)}",
+                )
             )
             continue
         if isinstance(value, str):
             rules.append(Rule(name, value, 80 if name == "max-columns" else None))
         else:
-            limit = value.limit if value.limit is not None else (80 if name == "max-columns" else None)
+            limit = (
+                value.limit if value.limit is not None else (80 if name == "max-columns" else None)
+            )
             rules.append(Rule(name, value.severity, limit))
     return tuple(rules)
 
 
 def _load_puzzle(
-    path: Path, number: int, score: float, default_bounds: tuple[float, float], problems: list[Problem]
+    path: Path,
+    number: int,
+    score: float,
+    default_bounds: tuple[float, float],
+    problems: list[Problem],
 ) -> Puzzle | None:
     raw: _RawPuzzle | None = _convert(path, _RawPuzzle, problems)
     if raw is None:
@@ -328,7 +345,10 @@ def _load_puzzle(
     if raw.id != path.stem:
         bad(("id",), f"id {raw.id!r} must match the file name {path.stem!r}")
     if not _ID.match(raw.id):
-        bad(("id",), f"id {raw.id!r} must be lower case letters, digits and _, starting with a letter")
+        bad(
+            ("id",),
+            f"id {raw.id!r} must be lower case letters, digits and _, starting with a letter",
+        )
     for name, value in raw.dims.items():
         if not _IDENT.match(name):
             bad(("dims", name), f"dim name {name!r} is not a Python identifier")
@@ -357,8 +377,10 @@ def _load_puzzle(
     def index_of(key: str, dims: list[str | int], fallback: str) -> tuple[str, ...]:
         names = raw.index.get(key)
         if names is None:
-            names = [d.lower() if isinstance(d, str) else fallback[k % len(fallback)]
-                     for k, d in enumerate(dims)]
+            names = [
+                d.lower() if isinstance(d, str) else fallback[k % len(fallback)]
+                for k, d in enumerate(dims)
+            ]
         elif len(names) != len(dims):
             bad(("index", key), f"index for {key} names {len(names)} axes, but it has {len(dims)}")
         for n in names:
@@ -378,25 +400,27 @@ def _load_puzzle(
             bounds = raw.bounds or default_bounds
         if not bounds[0] < bounds[1]:
             bad(("bounds",), f"bounds {list(bounds)} must be [low, high] with low < high")
-        inputs.append(Input(
-            name=name,
-            dims=tuple(dims),
-            shape=shape_of(dims, ("inputs", name)),
-            index=index_of(name, dims, "ijkl" if name == "x" else "jklm"),
-            bounds=(float(bounds[0]), float(bounds[1])),
-        ))
+        inputs.append(
+            Input(
+                name=name,
+                dims=tuple(dims),
+                shape=shape_of(dims, ("inputs", name)),
+                index=index_of(name, dims, "ijkl" if name == "x" else "jklm"),
+                bounds=(float(bounds[0]), float(bounds[1])),
+            )
+        )
     out_shape = shape_of(raw.output, ("output",))
     out_index = index_of("out", raw.output, "opqr")
     all_index = [n for inp in inputs for n in inp.index]
     if len(set(out_index)) != len(out_index) or set(out_index) & set(all_index):
         bad(("index",), "output index names must differ from each other and from the input's")
-    for name, value in raw.givens.items():
+    for name, given in raw.givens.items():
         if not _IDENT.match(name):
             bad(("givens", name), f"given name {name!r} is not a Python identifier")
         if name in raw.dims or name in INPUT_NAMES or name in ("f", "np", "math", "jax"):
             bad(("givens", name), f"given {name!r} clashes with a dim, an input or a bound name")
-        if isinstance(value, str):
-            _check_expression(value, ("givens", name), bad)
+        if isinstance(given, str):
+            _check_expression(given, ("givens", name), bad)
     _check_source(raw.f, ("f",), bad)
     _check_expression(raw.index_form, ("index_form",), bad)
     probes = []
@@ -452,13 +476,19 @@ def _check_aliases(puzzles: list[Puzzle], problems: list[Problem]) -> None:
         for names in p.answer_names().values():
             for n in names:
                 if n in owners and owners[n] != p.id:
-                    problems.append(Problem(p.source, None,
-                                            f"answer name {n!r} is also used by puzzle {owners[n]!r}"))
+                    problems.append(
+                        Problem(
+                            p.source,
+                            None,
+                            f"answer name {n!r} is also used by puzzle {owners[n]!r}",
+                        )
+                    )
                 owners[n] = p.id
 
 
 def shape_text(dims: Sequence[str | int], shape: Sequence[int]) -> str:
     """`(O, I) = (8, 10)` when dims are named, else `(8, 10)`."""
+
     def tup(items: Sequence[object]) -> str:
         inner = ", ".join(str(i) for i in items)
         return f"({inner},)" if len(items) == 1 else f"({inner})"

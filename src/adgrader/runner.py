@@ -67,7 +67,7 @@ class Runner:
         os.environ.setdefault("JAX_PLATFORMS", "cpu")
         import jax
 
-        jax.config.update("jax_enable_x64", True)
+        jax.config.update("jax_enable_x64", True)  # type: ignore[no-untyped-call]
         if self.job.get("cache_dir"):
             from .oracle import use_cache
 
@@ -78,9 +78,15 @@ class Runner:
         """Execute the submission once, in a fresh module namespace."""
         jnp = self.jax.numpy
         self.module = {
-            "__name__": "submission", "__file__": self.path, "__builtins__": __builtins__,
-            "np": jnp, "math": math, "Shaped": _Annotation, "Float": _Annotation,
-            "Array": self.jax.Array, "torch": torch_stand_in,
+            "__name__": "submission",
+            "__file__": self.path,
+            "__builtins__": __builtins__,
+            "np": jnp,
+            "math": math,
+            "Shaped": _Annotation,
+            "Float": _Annotation,
+            "Array": self.jax.Array,
+            "torch": torch_stand_in,
         }
         try:
             source = Path(self.path).read_bytes().decode("utf-8")
@@ -134,8 +140,11 @@ class Runner:
         if pid not in self._names:
             spec = self.puzzles[pid]
             self._names[pid] = puzzle_names(
-                dims=spec["dims"], givens=spec["givens"], f=spec["f"],
-                arg_names=[i["name"] for i in spec["inputs"]], jax=self.jax,
+                dims=spec["dims"],
+                givens=spec["givens"],
+                f=spec["f"],
+                arg_names=[i["name"] for i in spec["inputs"]],
+                jax=self.jax,
                 filename=spec["source"],
             )
         return self._names[pid]
@@ -150,12 +159,15 @@ class Runner:
         new.__kwdefaults__ = fn.__kwdefaults__
         return new
 
-    def evaluate(self, pid: str, answer: dict[str, Any], points: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    def evaluate(
+        self, pid: str, answer: dict[str, Any], points: dict[str, np.ndarray]
+    ) -> dict[str, np.ndarray]:
         spec = self.puzzles[pid]
         fn = self.bound(self.module[answer["name"]], pid)
         inputs = [i["name"] for i in spec["inputs"]]
         count = len(points[inputs[0]])
         arrays: dict[str, np.ndarray] = {}
+        args: list[Any]
         for k in range(count):
             if answer["form"] == "jac":
                 args = [self.jax.numpy.asarray(points[n][k]) for n in inputs]
@@ -167,36 +179,52 @@ class Runner:
                 arrays[f"{n}_{k}"] = arr
         return arrays
 
-    def call_jac(self, pid: str, fn: Callable[..., Any], args: list[Any], name: str,
-                 inputs: list[str]) -> dict[str, np.ndarray]:
+    def call_jac(
+        self, pid: str, fn: Callable[..., Any], args: list[Any], name: str, inputs: list[str]
+    ) -> dict[str, np.ndarray]:
         value = self.compiled(pid, fn, args)
         if value is None:
             value = self.guarded(fn, args, name)
         if len(inputs) == 1:
             return {"x": to_array(value, f"{name} returned")}
         if not isinstance(value, (tuple, list)) or len(value) != len(inputs):
-            got = f"a {type(value).__name__} of length {len(value)}" if isinstance(value, (tuple, list)) \
+            got = (
+                f"a {type(value).__name__} of length {len(value)}"
+                if isinstance(value, (tuple, list))
                 else describe_value(value)
+            )
             raise AnswerError(f"{name} must return a pair (d/dx, d/dy), got {got}")
-        return {n: to_array(v, f"{name} returned for d/d{n}") for n, v in zip(inputs, value, strict=True)}
+        return {
+            n: to_array(v, f"{name} returned for d/d{n}")
+            for n, v in zip(inputs, value, strict=True)
+        }
 
-    def call_fb(self, fn: Callable[..., Any], args: list[Any], name: str, spec: dict[str, Any]) -> dict[str, np.ndarray]:
+    def call_fb(
+        self, fn: Callable[..., Any], args: list[Any], name: str, spec: dict[str, Any]
+    ) -> dict[str, np.ndarray]:
         inputs = spec["inputs"]
         value = self.guarded(fn, args, name)
         want = 1 + len(inputs)
         shape = ", ".join(["f"] + ["d" + i["name"] for i in inputs])
         if not isinstance(value, (tuple, list)) or len(value) != want:
-            got = f"{len(value)} values" if isinstance(value, (tuple, list)) else describe_value(value)
+            got = (
+                f"{len(value)} values"
+                if isinstance(value, (tuple, list))
+                else describe_value(value)
+            )
             raise AnswerError(f"{name} must return ({shape}), got {got}")
         out: dict[str, np.ndarray] = {}
         out_shape = tuple(spec["out_shape"])
         for inp, dfn in zip(inputs, value[1:], strict=True):
             label = "d" + inp["name"]
             if not callable(dfn):
-                raise AnswerError(f"{name}: {label} must be a function (lambda), got {describe_value(dfn)}")
+                raise AnswerError(
+                    f"{name}: {label} must be a function (lambda), got {describe_value(dfn)}"
+                )
             try:
-                arr = jacobian_from_index_fn(dfn, tuple(inp["shape"]), out_shape,
-                                             inp["index"], spec["out_index"])
+                arr = jacobian_from_index_fn(
+                    dfn, tuple(inp["shape"]), out_shape, inp["index"], spec["out_index"]
+                )
             except IndexFnError as exc:
                 raise AnswerError(f"{label} {exc}", self.line_of(exc.__cause__)) from None
             out[inp["name"]] = to_array(arr, f"{label} gave")
@@ -246,9 +274,12 @@ class Runner:
         self.send(event="ready")
         self.load()
         answers = {} if self.load_error else self.find_answers()
-        self.send(event="loaded", answers=answers,
-                  error=str(self.load_error) if self.load_error else None,
-                  line=self.load_error.line if self.load_error else None)
+        self.send(
+            event="loaded",
+            answers=answers,
+            error=str(self.load_error) if self.load_error else None,
+            line=self.load_error.line if self.load_error else None,
+        )
         for line in requests:
             request = json.loads(line)
             if request.get("op") != "eval":
@@ -270,7 +301,7 @@ class Runner:
             self.send(event="result", seq=seq, status="error", message=str(exc), line=exc.line)
             return
         out = f"r{seq}.npz"
-        np.savez(self.workdir / out, **arrays)
+        np.savez(self.workdir / out, **arrays)  # type: ignore[arg-type]
         self.send(event="result", seq=seq, status="ok", file=out)
 
 
@@ -281,7 +312,9 @@ def to_array(value: Any, what: str) -> np.ndarray:
     try:
         arr = np.asarray(value)
     except Exception as exc:
-        raise AnswerError(f"{what} something that is not an array of numbers ({describe(exc)})") from None
+        raise AnswerError(
+            f"{what} something that is not an array of numbers ({describe(exc)})"
+        ) from None
     if arr.dtype.kind == "c":
         raise AnswerError(f"{what} complex numbers; a Jacobian here is real")
     if arr.dtype.kind not in "biuf":

@@ -45,8 +45,10 @@ def probe_points(puzzle: Puzzle) -> list[Point]:
     """The puzzle's fixed probe points, as float64 arrays of the declared shapes."""
     out = []
     for probe in puzzle.probes:
-        out.append({
-            inp.name: np.asarray(probe[inp.name], dtype=np.float64).reshape(inp.shape)
-            for inp in puzzle.inputs
-        })
+        out.append(
+            {
+                inp.name: np.asarray(probe[inp.name], dtype=np.float64).reshape(inp.shape)
+                for inp in puzzle.inputs
+            }
+        )
     return out

@@ -8,6 +8,7 @@ group is killed and a new process picks up the remaining requests.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -66,7 +67,9 @@ def job_for(puzzle: Puzzle) -> dict[str, Any]:
     return {
         "id": puzzle.id,
         "names": puzzle.answer_names(),
-        "inputs": [{"name": i.name, "shape": list(i.shape), "index": list(i.index)} for i in puzzle.inputs],
+        "inputs": [
+            {"name": i.name, "shape": list(i.shape), "index": list(i.index)} for i in puzzle.inputs
+        ],
         "out_shape": list(puzzle.out_shape),
         "out_index": list(puzzle.out_index),
         "dims": puzzle.dims,
@@ -104,8 +107,15 @@ def cache_dir(kind: str) -> Path:
 class AnswerProcess:
     """Runs a submission's answers in child processes and collects their arrays."""
 
-    def __init__(self, submission: Path, puzzles: list[Puzzle], form: str, workdir: Path,
-                 timeout: float, file_timeout: float) -> None:
+    def __init__(
+        self,
+        submission: Path,
+        puzzles: list[Puzzle],
+        form: str,
+        workdir: Path,
+        timeout: float,
+        file_timeout: float,
+    ) -> None:
         self.submission = submission
         self.workdir = workdir
         self.timeout = timeout
@@ -120,12 +130,16 @@ class AnswerProcess:
         self._requests_w: Any = None
         self._ready_at: float | None = None
         self._loaded = False
-        (workdir / "job.json").write_text(json.dumps({
-            "submission": str(submission.resolve()),
-            "form": form,
-            "cache_dir": str(cache_dir("jax-answers")),
-            "puzzles": [job_for(p) for p in puzzles],
-        }))
+        (workdir / "job.json").write_text(
+            json.dumps(
+                {
+                    "submission": str(submission.resolve()),
+                    "form": form,
+                    "cache_dir": str(cache_dir("jax-answers")),
+                    "puzzles": [job_for(p) for p in puzzles],
+                }
+            )
+        )
 
     # ------------------------------------------------------------ requests
 
@@ -137,7 +151,7 @@ class AnswerProcess:
         self._seq += 1
         name = f"p{seq}.npz"
         names = points[0].keys()
-        np.savez(self.workdir / name, **{n: np.stack([p[n] for p in points]) for n in names})
+        np.savez(self.workdir / name, **{n: np.stack([p[n] for p in points]) for n in names})  # type: ignore[arg-type]
         req = _Request(seq, puzzle_id, name, len(points))
         self._pending.append(req)
         if self._proc is None:
@@ -170,9 +184,23 @@ class AnswerProcess:
         package_parent = str(Path(__file__).resolve().parent.parent)
         log = open(self.workdir / "output.log", "ab")  # noqa: SIM115 - handed to the child
         self._proc = subprocess.Popen(
-            [sys.executable, "-I", "-c", _BOOT, package_parent, str(self.workdir), str(req_r), str(evt_w)],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd=self.workdir,
-            env=child_env(self.workdir), pass_fds=(req_r, evt_w), start_new_session=True,
+            [
+                sys.executable,
+                "-I",
+                "-c",
+                _BOOT,
+                package_parent,
+                str(self.workdir),
+                str(req_r),
+                str(evt_w),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            cwd=self.workdir,
+            env=child_env(self.workdir),
+            pass_fds=(req_r, evt_w),
+            start_new_session=True,
         )
         log.close()
         os.close(req_r)
@@ -190,9 +218,17 @@ class AnswerProcess:
 
     def _send(self, req: _Request) -> None:
         try:
-            self._requests_w.write(json.dumps({
-                "op": "eval", "seq": req.seq, "id": req.puzzle, "points": req.points_file,
-            }) + "\n")
+            self._requests_w.write(
+                json.dumps(
+                    {
+                        "op": "eval",
+                        "seq": req.seq,
+                        "id": req.puzzle,
+                        "points": req.points_file,
+                    }
+                )
+                + "\n"
+            )
             self._requests_w.flush()
         except (BrokenPipeError, OSError, ValueError):
             pass  # the child is gone; _step notices and restarts it
@@ -249,13 +285,16 @@ class AnswerProcess:
         if event.get("error"):
             self.load_error = (str(event["error"]), event.get("line"))
             for req in self._pending:
-                self.outcomes[req.seq] = Outcome("error", message=self.load_error[0], line=self.load_error[1])
+                self.outcomes[req.seq] = Outcome(
+                    "error", message=self.load_error[0], line=self.load_error[1]
+                )
             self._pending.clear()
             return
         for pid, info in (event.get("answers") or {}).items():
             if isinstance(info, dict):
                 self.answers[str(pid)] = AnswerInfo(
-                    form=str(info.get("form")), name=str(info.get("name")),
+                    form=str(info.get("form")),
+                    name=str(info.get("name")),
                     line=info.get("line") if isinstance(info.get("line"), int) else None,
                     ignored=[str(n) for n in info.get("ignored") or []],
                 )
@@ -266,10 +305,14 @@ class AnswerProcess:
             req = next(r for r in self._pending if r.started is not None)
             self._pending.remove(req)
             self.outcomes[req.seq] = Outcome(
-                "timeout", message=f"did not finish within {self.timeout:g} s (an endless loop?)")
+                "timeout", message=f"did not finish within {self.timeout:g} s (an endless loop?)"
+            )
             return
         if phase == "load":
-            message = f"the submission did not finish loading within {self.timeout:g} s (an endless loop at the top?)"
+            message = (
+                f"the submission did not finish loading within {self.timeout:g} s "
+                "(an endless loop at the top?)"
+            )
         elif phase == "startup":
             message = "the answer process did not start (is jax installed?)"
         else:
@@ -291,7 +334,9 @@ class AnswerProcess:
         if running:
             req = running[0]
             self._pending.remove(req)
-            self.outcomes[req.seq] = Outcome("error", message=f"the answer ended its process ({how})")
+            self.outcomes[req.seq] = Outcome(
+                "error", message=f"the answer ended its process ({how})"
+            )
         elif self._pending:
             # died between requests: blame the next one, so a restart cannot loop forever
             req = self._pending.pop(0)
@@ -303,8 +348,11 @@ class AnswerProcess:
             return Outcome("missing")
         if status != "ok":
             line = event.get("line")
-            return Outcome("error", message=str(event.get("message") or "failed"),
-                           line=line if isinstance(line, int) else None)
+            return Outcome(
+                "error",
+                message=str(event.get("message") or "failed"),
+                line=line if isinstance(line, int) else None,
+            )
         import numpy as np
 
         path = self.workdir / f"r{req.seq}.npz"
@@ -327,17 +375,13 @@ class AnswerProcess:
     def _kill(self) -> int | None:
         proc, self._proc = self._proc, None
         if self._requests_w is not None:
-            try:
+            with contextlib.suppress(OSError):
                 self._requests_w.close()
-            except OSError:
-                pass
             self._requests_w = None
         if proc is None:
             return None
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
         return proc.wait()
 
     def close(self) -> None:

@@ -12,7 +12,7 @@ def declared_set(path: str | Path, lines: int = 20) -> str | None:
     """The set named by a `# adgrader: set=NAME` line near the top of the file, if any."""
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
-            for _, line in zip(range(lines), handle):
+            for _, line in zip(range(lines), handle, strict=False):
                 match = _MARKER.match(line.strip())
                 if match:
                     return match.group(1)

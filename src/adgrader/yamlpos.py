@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -42,7 +42,7 @@ class LocatedDocument:
 
     def locate_error(self, message: str) -> tuple[str, int | None]:
         """Turn a msgspec validation message into (readable message, line)."""
-        text, path = message, ()
+        text, path = message, cast("tuple[str | int, ...]", ())
         m = _KEY_IN.search(message) or _PATH.search(message)
         if m:
             text, path = message[: m.start()], _parse_path(m.group(1))
@@ -53,7 +53,7 @@ class LocatedDocument:
             path = (*path, unknown.group(1))
         text = text.replace("Object missing required field", "missing required field")
         text = text.replace("Object contains unknown field", "unknown field")
-        where = ".".join(str(s) for s in path)
+        where = ".".join(str(step) for step in path)
         return (f"{text} (at {where})" if where else text), self.line_of(path)
 
     def _guess_entry(self, path: tuple[str | int, ...], text: str) -> tuple[str | int, ...]:
@@ -66,8 +66,15 @@ class LocatedDocument:
             except (KeyError, IndexError, TypeError):
                 return path
         if got and isinstance(container, dict):
-            names = {"str": str, "int": int, "float": float, "bool": bool, "array": list,
-                     "object": dict, "null": type(None)}
+            names = {
+                "str": str,
+                "int": int,
+                "float": float,
+                "bool": bool,
+                "array": list,
+                "object": dict,
+                "null": type(None),
+            }
             kind = names.get(got.group(1))
             for key, value in container.items():
                 if kind is not None and type(value) is kind:

@@ -29,8 +29,14 @@ def puzzle(p: PuzzleResult) -> dict[str, Any]:
         "mismatches": {
             "total": p.mismatch_total,
             "shown": [
-                {"wrt": m.wrt, "out": list(m.out), "in": list(m.inp), "yours": m.yours,
-                 "expected": m.expected, "point": m.point}
+                {
+                    "wrt": m.wrt,
+                    "out": list(m.out),
+                    "in": list(m.inp),
+                    "yours": m.yours,
+                    "expected": m.expected,
+                    "point": m.point,
+                }
                 for m in p.mismatches
             ],
         },

@@ -18,6 +18,7 @@ def dims_text(shape: tuple[int, ...]) -> str:
 
 def shapes(puzzle: Puzzle) -> str:
     """`x 4×4, y 4 → 16`: input and output shapes at a glance."""
+
     def one(inp: Input) -> str:
         return f"{inp.name} {dims_text(inp.shape)}"
 
@@ -29,8 +30,12 @@ def aliases(pset: PuzzleSet) -> str:
 
 
 def set_table(pset: PuzzleSet, report: Report | None = None) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False,
-                  title=Text(f"{pset.id} · {pset.title}", style="bold"), title_justify="left")
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        title=Text(f"{pset.id} · {pset.title}", style="bold"),
+        title_justify="left",
+    )
     table.add_column("#", justify="right", style="dim")
     table.add_column("id", style="bold", no_wrap=True)
     table.add_column("title")
@@ -53,7 +58,9 @@ def render(sets: list[PuzzleSet], console: Console, report: Report | None = None
             console.print()
         console.print(set_table(pset, report))
         if report is None:
-            lines = [f"Answer <id> with jac_<id> or fb_<id>; grade: adgrader check FILE --set {pset.id}"]
+            lines = [
+                f"Answer <id> with jac_<id> or fb_<id>; grade: adgrader check FILE --set {pset.id}"
+            ]
             if aliases(pset):
                 lines.append(f"Notebook names: {aliases(pset)}")
             console.print(Text("\n".join(lines), style="dim"))

@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..puzzles import Puzzle, PuzzleSet
-from ..result import Mismatch, PuzzleResult, Report
+from ..result import PuzzleResult, Report
 
 STYLE = {
     "passed": ("✓ passed", "green"),
@@ -68,7 +68,9 @@ def short_reason(p: PuzzleResult) -> str:
 def mismatch_table(p: PuzzleResult, puzzle: Puzzle | None) -> Table:
     """The wrong entries: which input, output index, input index, yours, expected."""
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    two_inputs = (puzzle is not None and len(puzzle.inputs) > 1) or len({m.wrt for m in p.mismatches}) > 1
+    two_inputs = (puzzle is not None and len(puzzle.inputs) > 1) or len(
+        {m.wrt for m in p.mismatches}
+    ) > 1
     out_names = names(puzzle.out_index) if puzzle else "o"
     in_names = {i.name: names(i.index) for i in puzzle.inputs} if puzzle else {}
     in_header = " / ".join(dict.fromkeys(in_names.values())) if in_names else "i"
@@ -101,8 +103,12 @@ def details(p: PuzzleResult, pset: PuzzleSet | None) -> RenderableType:
             parts.append(Text(f"+{rest} more wrong entries", style="dim"))
     for finding in [*p.violations, *p.warnings]:
         where = f"line {finding.line}: " if finding.line else ""
-        parts.append(Text(f"{finding.severity} [{finding.rule}] {where}{finding.message}",
-                          style="magenta" if finding.severity == "error" else "yellow"))
+        parts.append(
+            Text(
+                f"{finding.severity} [{finding.rule}] {where}{finding.message}",
+                style="magenta" if finding.severity == "error" else "yellow",
+            )
+        )
     return Group(*parts)
 
 
@@ -124,8 +130,11 @@ def render(report: Report, console: Console, pset: PuzzleSet | None = None) -> N
     """Print the whole report: header, summary table, details of each failing puzzle, totals."""
     header = Text()
     header.append("adgrader ", style="bold")
-    header.append(f"{report.submission} · set {report.set} · seed {report.seed} · "
-                  f"{report.points} point{'s' if report.points != 1 else ''}", style="dim")
+    header.append(
+        f"{report.submission} · set {report.set} · seed {report.seed} · "
+        f"{report.points} point{'s' if report.points != 1 else ''}",
+        style="dim",
+    )
     console.print(header)
     console.print(summary(report))
     for p in report.puzzles:
@@ -143,6 +152,5 @@ def next_step(report: Report) -> str:
         return ""
     first = next(p for p in report.puzzles if not p.passed)
     if first.status == "missing" and report.count("missing") == len(report.puzzles):
-        return "No answers found. Answers are functions named jac_<id> or fb_<id>; see `adgrader list`."
+        return "No answers found: name them jac_<id> or fb_<id> (see `adgrader list`)."
     return f"Next: {first.id} ({first.title}). Re-run with -p {first.id} to check just that one."
-
