@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import ANSWERS, SUBMISSIONS, Grade
+from .conftest import ANSWERS, HOSTILE, SUBMISSIONS, Grade
 
 RIGHT = [
     (SUBMISSIONS / "jax_solution.py", "jax", "jac"),
@@ -81,3 +81,19 @@ def test_same_seed_same_verdicts_and_points(grade: Grade) -> None:
         p for p in grade(SUBMISSIONS / "jax_mistakes.py", "jax").puzzles if p.id == "cumsum"
     )
     assert again.puzzles[0].mismatches == first.mismatches
+
+
+def test_cells_pasted_from_the_2022_notebook_work_unchanged(grade: Grade) -> None:
+    report = grade(
+        HOSTILE / "notebook_2022_cells.py",
+        "classic",
+        puzzles=("prod", "cumsum", "sort", "cos", "running_mean", "matmul"),
+    )
+    assert {p.id: p.status for p in report.puzzles} == dict.fromkeys(
+        ("cos", "prod", "cumsum", "running_mean", "sort", "matmul"), "passed"
+    )
+
+
+def test_cells_pasted_from_the_2024_notebook_work_unchanged(grade: Grade) -> None:
+    report = grade(HOSTILE / "notebook_2024_cells.py", "jax", puzzles=("id", "emean", "sort"))
+    assert [p.status for p in report.puzzles] == ["passed"] * 3

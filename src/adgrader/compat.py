@@ -33,6 +33,24 @@ def cumsum(x: Any, dim: int) -> Any:
     return np.cumsum(np.asarray(x), axis=dim)
 
 
+class NotebookArray(np.ndarray):
+    """A float64 numpy array that, like the 2022 notebook's 1-element torch tensors,
+    converts to a Python float when it holds one number, so `math.cos(x)` keeps working.
+    """
+
+    def __float__(self) -> float:
+        if self.size != 1:
+            raise TypeError(
+                f"only an array of one number converts to float, not shape {self.shape}"
+            )
+        return float(self.reshape(()).view(np.ndarray))
+
+
+def notebook_array(values: Any) -> NotebookArray:
+    """A fresh float64 copy of `values` as a NotebookArray."""
+    return np.array(values, dtype=np.float64).view(NotebookArray)
+
+
 class _TorchStandIn(types.ModuleType):
     def __getattr__(self, name: str) -> Any:
         raise AttributeError(

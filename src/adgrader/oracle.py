@@ -80,6 +80,7 @@ class Oracle:
                 [Problem(puzzle.source, None, f"givens or f fail to evaluate: {exc}")]
             ) from exc
         f = names["f"]
+        _check_output(puzzle, f, jax)
         argnums = tuple(range(len(puzzle.inputs)))
         out_shape = puzzle.out_shape
 
@@ -119,23 +120,29 @@ class Oracle:
                 point = {n: got[j][k] for j, n in enumerate(names)}
                 jacs.append(point)
                 agree.append(all(_close(fds[j][k], point[n]) for j, n in enumerate(names)))
-        self._check_shapes(jacs[0])
         return jacs[: len(points)], agree[: len(points)]
 
-    def _check_shapes(self, jac: Jacobians) -> None:
-        for name, arr in jac.items():
-            want = self.puzzle.jac_shape(name)
-            if arr.shape != want:
-                out = arr.shape[: arr.ndim - len(self.puzzle.input(name).shape)]
-                raise SpecError(
-                    [
-                        Problem(
-                            self.puzzle.source,
-                            None,
-                            f"f returns shape {out}, but `output` declares {self.puzzle.out_shape}",
-                        )
-                    ]
+
+def _check_output(puzzle: Puzzle, f: Callable[..., Any], jax: Any) -> None:
+    """`f` must trace at the declared input shapes to the declared output shape."""
+    specs = [jax.ShapeDtypeStruct(i.shape, jax.numpy.float64) for i in puzzle.inputs]
+    try:
+        out = jax.eval_shape(f, *specs)
+    except Exception as exc:
+        raise SpecError(
+            [Problem(puzzle.source, None, f"f fails at the declared input shapes: {exc}")]
+        ) from exc
+    shape = tuple(getattr(out, "shape", ()))
+    if shape != puzzle.out_shape:
+        raise SpecError(
+            [
+                Problem(
+                    puzzle.source,
+                    None,
+                    f"f returns shape {shape}, but `output` declares {puzzle.out_shape}",
                 )
+            ]
+        )
 
 
 def _close(fd: np.ndarray, jac: np.ndarray) -> bool:

@@ -20,6 +20,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from .compat import notebook_array
 from .compat import torch as torch_stand_in
 from .indexfn import IndexFnError, jacobian_from_index_fn
 from .namespace import puzzle_names
@@ -173,7 +174,7 @@ class Runner:
                 args = [self.jax.numpy.asarray(points[n][k]) for n in inputs]
                 jacs = self.call_jac(pid, fn, args, answer["name"], inputs)
             else:
-                args = [np.array(points[n][k]) for n in inputs]
+                args = [notebook_array(points[n][k]) for n in inputs]
                 jacs = self.call_fb(fn, args, answer["name"], spec)
             for n, arr in jacs.items():
                 arrays[f"{n}_{k}"] = arr

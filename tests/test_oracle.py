@@ -1,0 +1,103 @@
+"""The oracle: seeded points, redraws at kinks, and results kept between runs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from adgrader import oracle
+from adgrader.errors import SpecError
+from adgrader.puzzles import Puzzle, load_set, load_set_dir
+from adgrader.sampling import point_stream
+
+SET = "id: tiny\ntitle: Tiny\nbounds: [-1, 1]\npuzzles: [{name}]\n"
+PUZZLE = """id: {name}
+title: Tiny
+statement: a test puzzle
+dims: {{I: 4, O: 4}}
+inputs:
+  x: [I]
+output: [O]
+f: {f}
+index_form: "0"
+"""
+
+
+def tiny(tmp_path: Path, name: str, f: str, bounds: str = "") -> Puzzle:
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    (folder / "set.yaml").write_text(SET.format(name=name))
+    (folder / f"{name}.yaml").write_text(PUZZLE.format(name=name, f=f) + bounds)
+    return load_set_dir(folder).puzzles[0]
+
+
+def test_points_depend_only_on_seed_and_puzzle() -> None:
+    relu = load_set("jax").get("relu")
+    a = oracle.first_points(relu, 0, 3)
+    b = oracle.first_points(relu, 0, 3)
+    c = oracle.first_points(relu, 1, 3)
+    assert all(np.array_equal(p["x"], q["x"]) for p, q in zip(a, b, strict=True))
+    assert not np.array_equal(a[0]["x"], c[0]["x"])
+    assert all(np.all((p["x"] >= -0.5) & (p["x"] < 0.5)) for p in a)
+
+
+def test_expected_jacobian_is_float64_jacfwd() -> None:
+    cumsum = load_set("jax").get("cumsum")
+    found = oracle.sample(cumsum, 0, 2)
+    assert found.expected[0]["x"].dtype == np.float64
+    assert np.array_equal(found.expected[0]["x"], np.tril(np.ones((10, 10))) / 20)
+
+
+def test_a_point_on_a_kink_is_redrawn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    puzzle = tiny(tmp_path, "kinked_relu", "x * (x > 0)")
+
+    def stream(p: Puzzle, seed: int) -> Iterator[dict[str, np.ndarray]]:
+        yield {"x": np.array([0.3, 1e-9, -0.2, 0.4])}  # 1e-9: finite differences straddle 0
+        yield from point_stream(p, seed)
+
+    monkeypatch.setattr(oracle, "point_stream", stream)
+    monkeypatch.setenv("ADGRADER_NO_CACHE", "1")
+    found = oracle.sample(puzzle, 0, 2)
+    assert found.redrawn == [0]
+    assert np.min(np.abs(found.points[0]["x"])) > 1e-6
+    assert np.array_equal(found.expected[0]["x"], np.diag(1.0 * (found.points[0]["x"] > 0)))
+
+
+def test_bounds_that_sit_on_a_kink_are_a_spec_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ADGRADER_NO_CACHE", "1")
+    puzzle = tiny(tmp_path, "abs_at_zero", "np.abs(x)", "bounds: [-1.0e-7, 1.0e-7]\n")
+    with pytest.raises(SpecError, match="disagree"):
+        oracle.sample(puzzle, 0, 1)
+
+
+def test_a_wrong_output_declaration_is_a_spec_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ADGRADER_NO_CACHE", "1")
+    puzzle = tiny(tmp_path, "too_long", "np.concatenate([x, x])")
+    with pytest.raises(SpecError, match="declares"):
+        oracle.sample(puzzle, 0, 1)
+
+
+def test_results_are_kept_on_disk_and_a_broken_file_is_recomputed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    puzzle = tiny(tmp_path, "double", "2 * x")
+    path = oracle._results_path(puzzle, 5, 2)
+    assert path is not None and not path.exists()
+    found = oracle._sample(puzzle, 5, 2)
+    oracle._save(path, found)
+    loaded = oracle._load(path, puzzle, 2)
+    assert loaded is not None
+    assert all(
+        np.array_equal(a["x"], b["x"]) for a, b in zip(loaded.expected, found.expected, strict=True)
+    )
+    assert oracle._results_path(puzzle, 6, 2) != path  # another seed, another file
+    path.write_bytes(b"not an npz")
+    assert oracle._load(path, puzzle, 2) is None
