@@ -72,3 +72,15 @@ def test_missing_file_and_folder_are_usage_errors(grade: Grade) -> None:
         grade(HOSTILE / "no_such_file.py", "jax")
     with pytest.raises(UsageError, match="is a folder"):
         grade(HOSTILE, "jax")
+
+
+def test_common_slips_get_messages_that_say_what_to_fix(grade: Grade) -> None:
+    report = grade(HOSTILE / "common_slips.py", "jax", puzzles=("neg", "relu", "cumsum", "mean"))
+    by_id = {p.id: p for p in report.puzzles}
+    assert by_id["neg"].status == "error" and by_id["neg"].line == 4
+    assert "NameError: name 'Iss' is not defined" in by_id["neg"].message
+    assert by_id["relu"].message == "jac_relu returned None, not an array of numbers"
+    assert by_id["cumsum"].line == 11
+    assert "dx takes 1 index argument(s), but this puzzle needs 2" in by_id["cumsum"].message
+    assert "`dx = lambda i, o: ...`" in by_id["cumsum"].message
+    assert by_id["mean"].status == "failed" and by_id["mean"].mismatch_total == 10

@@ -222,12 +222,14 @@ class Runner:
                 raise AnswerError(
                     f"{name}: {label} must be a function (lambda), got {describe_value(dfn)}"
                 )
+            self.check_arity(dfn, label, inp["index"], spec["out_index"])
             try:
                 arr = jacobian_from_index_fn(
                     dfn, tuple(inp["shape"]), out_shape, inp["index"], spec["out_index"]
                 )
             except IndexFnError as exc:
-                raise AnswerError(f"{label} {exc}", self.line_of(exc.__cause__)) from None
+                line = self.line_of(exc.__cause__) or self.def_line(dfn)
+                raise AnswerError(f"{label} {exc}", line) from None
             out[inp["name"]] = to_array(arr, f"{label} gave")
         return out
 
@@ -254,7 +256,28 @@ class Runner:
         try:
             return fn(*args)
         except BaseException as exc:
-            raise AnswerError(f"{name} raised {describe(exc)}", self.line_of(exc)) from None
+            line = self.line_of(exc) or self.def_line(fn)
+            raise AnswerError(f"{name} raised {describe(exc)}", line) from None
+
+    def check_arity(self, fn: Any, label: str, in_index: list[str], out_index: list[str]) -> None:
+        """An index lambda takes the input's index components, then the output's."""
+        code = getattr(fn, "__code__", None)
+        if not isinstance(fn, types.FunctionType) or code is None or code.co_flags & 0x04:
+            return  # not a plain function, or takes *args: let the call decide
+        want = len(in_index) + len(out_index)
+        if code.co_argcount != want:
+            example = ", ".join([*in_index, *out_index])
+            raise AnswerError(
+                f"{label} takes {code.co_argcount} index argument(s), but this puzzle needs "
+                f"{want}: the input's index, then the output's, as in "
+                f"`{label} = lambda {example}: ...`",
+                self.def_line(fn),
+            )
+
+    def def_line(self, fn: Any) -> int | None:
+        """The line where `fn` is defined, if it is defined in the submission."""
+        code = getattr(fn, "__code__", None)
+        return code.co_firstlineno if code is not None and code.co_filename == self.path else None
 
     def line_of(self, exc: BaseException | None) -> int | None:
         """The last line of the submission on the traceback of `exc`."""

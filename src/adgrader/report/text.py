@@ -119,8 +119,9 @@ def progress_line(report: Report, verb: str = "passed") -> Text:
     style = "bold green" if report.all_passed else "bold"
     text.append(f"{report.passed}/{total} {verb}", style=style)
     text.append(f" · score {report.score:g}/{report.max_score:g}")
+    plural = {"error": "errors", "timeout": "timeouts", "violation": "violations"}
     others = [(s, report.count(s)) for s in ("failed", "error", "timeout", "violation", "missing")]
-    shown = ", ".join(f"{n} {s}" for s, n in others if n)
+    shown = ", ".join(f"{n} {plural.get(s, s) if n > 1 else s}" for s, n in others if n)
     if shown:
         text.append(f" · {shown}", style="dim")
     return text
