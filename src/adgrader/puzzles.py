@@ -24,6 +24,7 @@ from .yamlpos import LocatedDocument, load_located
 Severity = Literal["off", "warn", "error"]
 INPUT_NAMES = ("x", "y")
 DEFAULT_SET = "jax"
+SPEC_CACHE_FORMAT = 1  # bump when the resolved model changes
 RULE_NAMES = ("one-line", "max-columns", "no-autodiff", "no-array-literal")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -220,7 +221,51 @@ def load_set(name: str | None = None, override: str | os.PathLike[str] | None = 
 
 
 def load_set_dir(folder: Path) -> PuzzleSet:
-    """Load a set folder, reporting every problem at once (file and line) as a SpecError."""
+    """Load a set folder, reporting every problem at once (file and line) as a SpecError.
+
+    A valid set is also kept, as msgpack, in the user's cache folder under a name made
+    from every file's path, size and modification time: an unchanged folder loads
+    without parsing YAML again, and any edit is seen at once.
+    """
+    stamp = _stamp(folder)
+    cached = _cache_file(stamp) if stamp else None
+    if cached is not None:
+        try:
+            return msgspec.msgpack.decode(cached.read_bytes(), type=PuzzleSet)
+        except (OSError, msgspec.DecodeError, msgspec.ValidationError):
+            pass
+    pset = _load_set_dir(folder)
+    if cached is not None:
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            partial = cached.with_suffix(f".{os.getpid()}.tmp")
+            partial.write_bytes(msgspec.msgpack.encode(pset))
+            os.replace(partial, cached)
+        except OSError:
+            pass
+    return pset
+
+
+def _stamp(folder: Path) -> str | None:
+    try:
+        files = sorted(folder.glob("*.yaml"))
+        parts = [(str(p.resolve()), p.stat().st_size, p.stat().st_mtime_ns) for p in files]
+    except OSError:
+        return None
+    return repr((SPEC_CACHE_FORMAT, parts))
+
+
+def _cache_file(stamp: str) -> Path | None:
+    if os.environ.get("ADGRADER_NO_CACHE"):
+        return None
+    import hashlib
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    digest = hashlib.sha256(stamp.encode()).hexdigest()[:32]
+    return Path(base) / "adgrader" / "specs" / f"{digest}.msgpack"
+
+
+def _load_set_dir(folder: Path) -> PuzzleSet:
     problems: list[Problem] = []
     set_file = folder / "set.yaml"
     raw_set = _convert(set_file, _RawSet, problems)
