@@ -91,5 +91,4 @@ def jac_conv2d(
     x: Shaped[Array, "I"], y: Shaped[Array, "J"]
 ) -> tuple[Shaped[Array, "O I"], Shaped[Array, "O J"]]:
     dx = np.pad(y.reshape(2, 2), (0, 5))[Os // 4 - Is // 4, Os % 4 - Is % 4] / 4
-    dy = np.pad(x.reshape(4, 4), (0, 1))[Os // 4 - Js // 2, Os % 4 - Js % 2] / 4
-    return dx, dy
+    return dx, np.pad(x.reshape(4, 4), (0, 1))[Os//4 - Js//2, Os%4 - Js%2] / 4

@@ -59,7 +59,7 @@ def test_wrong_shapes_fail_and_are_explained_with_dim_names(grade: Grade) -> Non
 def test_empty_file_has_every_puzzle_missing(grade: Grade) -> None:
     report = grade(HOSTILE / "empty.py", "jax")
     assert {p.status for p in report.puzzles} == {"missing"}
-    assert report.puzzles[0].message == "no answer: define jac_id or fb_id"
+    assert report.puzzles[0].message == "the file is empty"
 
 
 def test_each_answer_sees_its_own_puzzles_givens(grade: Grade) -> None:

@@ -14,10 +14,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import rules
 from .errors import UsageError
 from .puzzles import Puzzle, PuzzleSet, load_set, shape_text
 from .result import Finding, PuzzleResult, Report
-from .sandbox import AnswerInfo, AnswerProcess, Outcome
+from .sandbox import AnswerInfo, AnswerProcess, Limits, Outcome
 
 if TYPE_CHECKING:
     from .oracle import Sample
@@ -35,12 +36,13 @@ def check(
     seed: int | None = None,
     points: int = DEFAULT_POINTS,
     timeout: float = DEFAULT_TIMEOUT,
+    strict: bool = False,
     puzzles_dir: str | os.PathLike[str] | None = None,
 ) -> Report:
     """Grade `submission` against a set; returns the result model every report renders."""
     pset = load_set(set, puzzles_dir)
     return check_against(
-        submission, pset, puzzles=puzzles, seed=seed, points=points, timeout=timeout
+        submission, pset, puzzles=puzzles, seed=seed, points=points, timeout=timeout, strict=strict
     )
 
 
@@ -52,6 +54,8 @@ def check_against(
     seed: int | None = None,
     points: int = DEFAULT_POINTS,
     timeout: float = DEFAULT_TIMEOUT,
+    strict: bool = False,
+    limits: Limits | None = None,
 ) -> Report:
     """Grade `submission` against an already loaded set."""
     started = time.monotonic()
@@ -65,14 +69,28 @@ def check_against(
     if timeout <= 0:
         raise UsageError("--timeout must be positive")
     selection = pset.select(puzzles)
+    limits = limits or Limits(timeout=timeout)
+    source, unusable = read_source(path)
+    if unusable is not None:
+        from .sampling import default_seed
+
+        return Report(
+            submission=str(path),
+            set=pset.id,
+            seed=default_seed() if seed is None else seed,
+            points=points,
+            duration=time.monotonic() - started,
+            puzzles=[_unusable(p, unusable) for p in selection],
+        )
+    findings = rule_findings(source, pset, selection, strict)
     with tempfile.TemporaryDirectory(prefix="adgrader-") as tmp:
         answers = AnswerProcess(
             path,
             list(selection),
             pset.form,
             Path(tmp),
-            timeout=timeout,
-            file_timeout=60.0 + timeout * len(selection),
+            limits,
+            forbid_autodiff=forbids_autodiff(pset, strict),
         )
         try:
             answers.start()  # before numpy and the oracle load here, so the start-ups overlap
@@ -99,7 +117,11 @@ def check_against(
             outcome = outcomes[first[p.id]]
             if p.id in again and outcome.status == "ok":
                 outcome = _merge(outcome, outcomes[again[p.id]], samples[p.id].redrawn)
-            results.append(verdict(p, outcome, samples[p.id], answers.answers.get(p.id)))
+            info = answers.answers.get(p.id)
+            name, found = findings.get(p.id, ("", []))
+            if info is None or name != info.name:
+                found = []  # the process graded another definition than the one parsed
+            results.append(verdict(p, outcome, samples[p.id], info, found))
     return Report(
         submission=str(path),
         set=pset.id,
@@ -108,6 +130,59 @@ def check_against(
         puzzles=results,
         duration=time.monotonic() - started,
     )
+
+
+def read_source(path: Path) -> tuple[str, tuple[str, str] | None]:
+    """The submission's text, or (status, message) saying why there is nothing to run.
+
+    Only reads the file: a non-Python or empty file has every puzzle `missing`, a
+    file that is not UTF-8 has every puzzle `error`.
+    """
+    if path.suffix == ".ipynb":
+        return "", ("missing", "notebooks are not graded yet: put the answers in a .py file")
+    if path.suffix != ".py":
+        return "", ("missing", f"{path.name} is not a Python file: answers go in a .py file")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return "", ("error", f"cannot read the submission: {exc.strerror}")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return "", ("error", f"the file is not UTF-8 text (byte {exc.start}); save it as UTF-8")
+    if not text.strip():
+        return text, ("missing", "the file is empty")
+    return text, None
+
+
+def _unusable(puzzle: Puzzle, why: tuple[str, str]) -> PuzzleResult:
+    status, message = why
+    return PuzzleResult(
+        id=puzzle.id, title=puzzle.title, status=status, message=message, max_score=puzzle.score
+    )
+
+
+def forbids_autodiff(pset: PuzzleSet, strict: bool) -> bool:
+    """Whether the answer process refuses autodiff: the rule is on at error severity."""
+    return any(
+        r.name == "no-autodiff" and (r.severity == "error" or (strict and r.severity != "off"))
+        for r in pset.rules
+    )
+
+
+def rule_findings(
+    source: str, pset: PuzzleSet, selection: Sequence[Puzzle], strict: bool
+) -> dict[str, tuple[str, list[Finding]]]:
+    """For each answered puzzle: the answer's name and the rules it breaks, from the source."""
+    tree = rules.parse(source)
+    if tree is None:
+        return {}
+    found: dict[str, tuple[str, list[Finding]]] = {}
+    for p in selection:
+        answer = rules.find_answer(tree, p, pset.form)
+        if answer is not None:
+            found[p.id] = (answer.name, rules.check(source, answer, p, pset.rules, strict))
+    return found
 
 
 def _merge(first: Outcome, again: Outcome, redrawn: list[int]) -> Outcome:
@@ -120,11 +195,16 @@ def _merge(first: Outcome, again: Outcome, redrawn: list[int]) -> Outcome:
 
 
 def verdict(
-    puzzle: Puzzle, outcome: Outcome, sample: Sample, info: AnswerInfo | None
+    puzzle: Puzzle,
+    outcome: Outcome,
+    sample: Sample,
+    info: AnswerInfo | None,
+    findings: Sequence[Finding] = (),
 ) -> PuzzleResult:
-    """Decide one puzzle from the answer's arrays and the oracle's."""
-    from .compare import compare
+    """Decide one puzzle from the answer's arrays, the oracle's, and the rules it breaks.
 
+    Right values with an error-severity rule broken make a `violation`, not a pass.
+    """
     result = PuzzleResult(
         id=puzzle.id,
         title=puzzle.title,
@@ -133,23 +213,38 @@ def verdict(
         line=info.line if info else None,
         max_score=puzzle.score,
     )
-    if info and info.ignored:
-        result.warnings.append(
-            Finding(
-                "answer",
-                f"{info.name} is graded; {', '.join(info.ignored)} is ignored",
-                info.line,
-                "warn",
-            )
-        )
     if outcome.status == "missing":
         names = puzzle.answer_names()
         result.message = f"no answer: define {names['jac'][0]} or {names['dx'][0]}"
+        return result
+    if info and info.ignored:
+        note = f"{info.name} is graded; {', '.join(info.ignored)} is ignored"
+        result.warnings.append(Finding("answer", note, info.line, "warn"))
+    result.violations = [f for f in findings if f.severity == "error"]
+    result.warnings += [f for f in findings if f.severity != "error"]
+    if outcome.status == "autodiff":
+        result.violations.append(Finding("no-autodiff", outcome.message, outcome.line, "error"))
+        result.status, result.message = "violation", outcome.message
+        result.line = outcome.line or result.line
         return result
     if outcome.status != "ok":
         result.message = outcome.message
         result.line = outcome.line or result.line
         return result
+    _compare_values(puzzle, outcome, sample, result)
+    if result.status == "passed" and result.violations:
+        first = result.violations[0]
+        result.status = "violation"
+        result.message = f"right values, but [{first.rule}] {first.message}"
+    if result.status == "passed":
+        result.score = puzzle.score
+    return result
+
+
+def _compare_values(puzzle: Puzzle, outcome: Outcome, sample: Sample, result: PuzzleResult) -> None:
+    """Set `result` to passed, or failed with the first failing point's wrong entries."""
+    from .compare import compare
+
     n_out = len(puzzle.out_shape)
     for k, (yours, expected) in enumerate(zip(outcome.arrays, sample.expected, strict=True)):
         for inp in puzzle.inputs:
@@ -157,7 +252,7 @@ def verdict(
             want = expected[inp.name]
             if got is None:
                 result.status, result.message = "error", f"no Jacobian for {inp.name} came back"
-                return result
+                return
             cmp = compare(got, want, inp.name, k, n_out)
             if cmp.shape_error:
                 result.status = "failed"
@@ -165,18 +260,15 @@ def verdict(
                     f"wrong shape for d/d{inp.name}: expected "
                     f"{shape_text(puzzle.jac_dims(inp.name), want.shape)}, got {got.shape}"
                 )
-                return result
+                return
             if not cmp.ok:
                 result.status = "failed"
                 result.mismatch_total += cmp.total
                 result.mismatches.extend(cmp.mismatches)
         if result.status == "failed":
-            wrong = result.mismatch_total
             size = sum(math.prod(puzzle.jac_shape(i.name)) for i in puzzle.inputs)
             where = f" at point {k + 1} of {len(outcome.arrays)}" if len(outcome.arrays) > 1 else ""
-            result.message = f"{wrong} of {size} entries wrong{where}"
+            result.message = f"{result.mismatch_total} of {size} entries wrong{where}"
             result.mismatches = result.mismatches[:10]
-            return result
+            return
     result.status = "passed"
-    result.score = puzzle.score
-    return result

@@ -20,8 +20,10 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from . import guard
 from .compat import notebook_array
 from .compat import torch as torch_stand_in
+from .guard import AutodiffMonitor
 from .indexfn import IndexFnError, jacobian_from_index_fn
 from .namespace import puzzle_names
 
@@ -55,6 +57,7 @@ class Runner:
         self.module: dict[str, Any] = {}
         self.load_error: AnswerError | None = None
         self._names: dict[str, dict[str, Any]] = {}
+        self.monitor: AutodiffMonitor | None = None
         self._jitted: dict[tuple[str, int], Any] = {}
         self._untraceable: dict[tuple[str, int], bool] = {}
 
@@ -293,8 +296,25 @@ class Runner:
 
     # ------------------------------------------------------------ serving
 
+    def protect(self) -> None:
+        """Limits and guards, in place before any submission code runs."""
+        limits = self.job.get("limits", {})
+        self.monitor = AutodiffMonitor(self.jax) if self.job.get("forbid_autodiff") else None
+        if self.monitor is not None:
+            self.monitor.protect()
+        guard.limit_resources(
+            memory_bytes=int(limits.get("memory_mb", 2048)) * 1024 * 1024,
+            cpu_seconds=int(limits.get("cpu_seconds", 600)),
+            file_bytes=int(limits.get("file_mb", 64)) * 1024 * 1024,
+        )
+        writable = [self.workdir]
+        if self.job.get("cache_dir"):
+            writable.append(Path(self.job["cache_dir"]))
+        guard.install_audit_hook(writable)
+
     def serve(self, requests: TextIO) -> None:
         self.start_jax()
+        self.protect()
         self.send(event="ready")
         self.load()
         answers = {} if self.load_error else self.find_answers()
@@ -319,10 +339,28 @@ class Runner:
             return
         with np.load(self.workdir / request["points"], allow_pickle=False) as data:
             points = {k: data[k] for k in data.files}
+        if self.monitor is not None:
+            self.monitor.used.clear()
+        failure: AnswerError | None = None
         try:
             arrays = self.evaluate(pid, answer, points)
         except AnswerError as exc:
-            self.send(event="result", seq=seq, status="error", message=str(exc), line=exc.line)
+            failure = exc
+        if self.monitor is not None and (self.monitor.used or not self.monitor.intact()):
+            line = failure.line if failure else answer.get("line")
+            self.send(
+                event="result",
+                seq=seq,
+                status="autodiff",
+                line=line,
+                message=f"{answer['name']} used jax's automatic differentiation, "
+                "which the no-autodiff rule forbids",
+            )
+            return
+        if failure is not None:
+            self.send(
+                event="result", seq=seq, status="error", message=str(failure), line=failure.line
+            )
             return
         out = f"r{seq}.npz"
         np.savez(self.workdir / out, **arrays)  # type: ignore[arg-type]

@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import queue
+import secrets
 import signal
 import subprocess
 import sys
@@ -104,6 +105,81 @@ def cache_dir(kind: str) -> Path:
     return Path(base) / "adgrader" / kind
 
 
+TOKEN_VAR = "ADGRADER_ANSWER_PROCESS"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one submission's answer process may use."""
+
+    timeout: float = 10.0  # seconds of wall clock per answer (and for loading the file)
+    file_timeout: float | None = None  # for the whole file; default 60 s + timeout per puzzle
+    memory_mb: int = 2048  # data size (heap and anonymous mappings)
+    file_mb: int = 64  # largest file the answers may write
+    output_kb: int = 64  # printed output kept; the rest is counted and dropped
+
+
+class BoundedOutput:
+    """What the answer process prints, read as it comes and kept up to a bound."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.kept = bytearray()
+        self.dropped = 0
+
+    def drain(self, fd: int) -> None:
+        with os.fdopen(fd, "rb", buffering=0) as stream:
+            while chunk := stream.read(65536):
+                room = max(0, self.limit - len(self.kept))
+                self.kept += chunk[:room]
+                self.dropped += len(chunk) - min(room, len(chunk))
+
+    def tail(self, lines: int = 3) -> str:
+        text = self.kept.decode("utf-8", errors="replace").strip().splitlines()
+        return " | ".join(text[-lines:])
+
+
+_SUBREAPER = False
+
+
+def _become_subreaper() -> None:
+    """Orphans of the answer process become ours, so none outlives grading (Linux only)."""
+    global _SUBREAPER
+    if _SUBREAPER or not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        _SUBREAPER = libc.prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        _SUBREAPER = False
+
+
+def kill_strays(token: str) -> None:
+    """Kill every process still carrying this answer process's token, and reap ours.
+
+    A process the submission started in a new session escapes the process-group kill;
+    the token in its environment (inherited) finds it.
+    """
+    if not os.path.isdir("/proc"):
+        return
+    me = os.getpid()
+    marker = f"{TOKEN_VAR}={token}".encode()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == me:
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as handle:
+                if marker not in handle.read().split(b"\0"):
+                    continue
+            os.kill(int(entry), signal.SIGKILL)
+        except (OSError, ValueError):
+            continue
+        with contextlib.suppress(ChildProcessError, OSError):
+            os.waitpid(int(entry), 0)  # ours only when it was reparented to us
+
+
 class AnswerProcess:
     """Runs a submission's answers in child processes and collects their arrays."""
 
@@ -113,13 +189,16 @@ class AnswerProcess:
         puzzles: list[Puzzle],
         form: str,
         workdir: Path,
-        timeout: float,
-        file_timeout: float,
+        limits: Limits,
+        forbid_autodiff: bool = True,
     ) -> None:
         self.submission = submission
         self.workdir = workdir
-        self.timeout = timeout
+        self.timeout = limits.timeout
+        file_timeout = limits.file_timeout or 60.0 + limits.timeout * len(puzzles)
         self.deadline = time.monotonic() + file_timeout
+        self.output = BoundedOutput(limits.output_kb * 1024)
+        self._token = secrets.token_hex(8)
         self.answers: dict[str, AnswerInfo] = {}
         self.load_error: tuple[str, int | None] | None = None
         self.outcomes: dict[int, Outcome] = {}
@@ -136,6 +215,12 @@ class AnswerProcess:
                     "submission": str(submission.resolve()),
                     "form": form,
                     "cache_dir": str(cache_dir("jax-answers")),
+                    "forbid_autodiff": forbid_autodiff,
+                    "limits": {
+                        "memory_mb": limits.memory_mb,
+                        "file_mb": limits.file_mb,
+                        "cpu_seconds": int(file_timeout) + 5,
+                    },
                     "puzzles": [job_for(p) for p in puzzles],
                 }
             )
@@ -181,8 +266,9 @@ class AnswerProcess:
     def _spawn(self) -> None:
         req_r, req_w = os.pipe()
         evt_r, evt_w = os.pipe()
+        out_r, out_w = os.pipe()
         package_parent = str(Path(__file__).resolve().parent.parent)
-        log = open(self.workdir / "output.log", "ab")  # noqa: SIM115 - handed to the child
+        _become_subreaper()
         self._proc = subprocess.Popen(
             [
                 sys.executable,
@@ -195,16 +281,16 @@ class AnswerProcess:
                 str(evt_w),
             ],
             stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=log,
+            stdout=out_w,
+            stderr=out_w,
             cwd=self.workdir,
-            env=child_env(self.workdir),
+            env={**child_env(self.workdir), TOKEN_VAR: self._token},
             pass_fds=(req_r, evt_w),
             start_new_session=True,
         )
-        log.close()
-        os.close(req_r)
-        os.close(evt_w)
+        for fd in (req_r, evt_w, out_w):
+            os.close(fd)
+        threading.Thread(target=self.output.drain, args=(out_r,), daemon=True).start()
         self._requests_w = os.fdopen(req_w, "w", encoding="utf-8")
         self._events = queue.Queue()
         self._ready_at = None
@@ -382,7 +468,9 @@ class AnswerProcess:
             return None
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
-        return proc.wait()
+        code = proc.wait()
+        kill_strays(self._token)
+        return code
 
     def close(self) -> None:
         """Kill the answer process group if one is running; safe to call twice."""

@@ -60,7 +60,8 @@ def summary(report: Report) -> Table:
 
 def short_reason(p: PuzzleResult) -> str:
     if p.status == "passed":
-        return f"{len(p.warnings)} warning(s)" if p.warnings else ""
+        n = len(p.warnings)
+        return f"{n} warning{'s' if n > 1 else ''}" if n else ""
     text = p.message.splitlines()[0] if p.message else ""
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -92,8 +93,9 @@ def details(p: PuzzleResult, pset: PuzzleSet | None) -> RenderableType:
     head.append(f" · {p.title}")
     if p.line:
         head.append(f" · line {p.line}", style="dim")
-    head.append("\n")
-    head.append(p.message, style=STYLE.get(p.status, ("", ""))[1])
+    if p.message:
+        head.append("\n")
+        head.append(p.message, style=STYLE.get(p.status, ("", ""))[1])
     parts: list[RenderableType] = [head]
     if p.mismatches:
         puzzle = pset.get(p.id) if pset else None
@@ -103,9 +105,10 @@ def details(p: PuzzleResult, pset: PuzzleSet | None) -> RenderableType:
             parts.append(Text(f"+{rest} more wrong entries", style="dim"))
     for finding in [*p.violations, *p.warnings]:
         where = f"line {finding.line}: " if finding.line else ""
+        label = "warning" if finding.severity == "warn" else "rule broken"
         parts.append(
             Text(
-                f"{finding.severity} [{finding.rule}] {where}{finding.message}",
+                f"{label} [{finding.rule}] {where}{finding.message}",
                 style="magenta" if finding.severity == "error" else "yellow",
             )
         )
