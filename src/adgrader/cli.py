@@ -6,6 +6,8 @@ cannot be loaded); 2 a usage or puzzle-spec error.
 
 from __future__ import annotations
 
+import io
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -36,6 +38,17 @@ class Group(click.Group):
             fail(f"error: {exc}")
         except AdgraderError as exc:
             fail(f"error: {exc}")
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write the whole report or nothing: a temporary file renamed over the target."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise UsageError(f"cannot write {str(path)!r}: {exc.strerror}") from None
 
 
 def fail(message: str) -> NoReturn:
@@ -172,6 +185,9 @@ def list_cmd(
     metavar="SECONDS",
     help="Wall-clock limit for each answer.",
 )
+@click.option(
+    "--strict", is_flag=True, help="Treat every rule as an error: a warning becomes a violation."
+)
 @puzzles_option
 def check(
     submission: str,
@@ -182,6 +198,7 @@ def check(
     seed: int | None,
     points: int,
     timeout: float,
+    strict: bool,
     puzzles_dir: str | None,
 ) -> None:
     """Grade every answer in SUBMISSION (a .py file) against jax.jacfwd.
@@ -203,7 +220,13 @@ def check(
     if output and not Path(output).resolve().parent.is_dir():
         raise UsageError(f"cannot write {output!r}: its folder does not exist")
     report = check_against(
-        submission, pset, puzzles=puzzle_ids, seed=seed, points=points, timeout=timeout
+        submission,
+        pset,
+        puzzles=puzzle_ids,
+        seed=seed,
+        points=points,
+        timeout=timeout,
+        strict=strict,
     )
     from .report import json as json_report
     from .report import text
@@ -211,10 +234,12 @@ def check(
     rendered = json_report.render(report) if fmt == "json" else None
     if output:
         if rendered is None:
-            with open(output, "w", encoding="utf-8") as handle:
-                text.render(report, _console(file=handle, width=100), pset)
+            buffer = io.StringIO()
+            text.render(report, _console(file=buffer, width=100), pset)
+            rendered_file = buffer.getvalue()
         else:
-            Path(output).write_text(rendered, encoding="utf-8")
+            rendered_file = rendered
+        write_atomically(Path(output), rendered_file)
     if rendered is not None and not output:
         click.echo(rendered, nl=False)
     else:

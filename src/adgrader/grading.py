@@ -233,9 +233,11 @@ def verdict(
         return result
     _compare_values(puzzle, outcome, sample, result)
     if result.status == "passed" and result.violations:
-        first = result.violations[0]
         result.status = "violation"
-        result.message = f"right values, but [{first.rule}] {first.message}"
+        rules_broken = sorted({f.rule for f in result.violations})
+        result.message = f"right values, but it breaks the {', '.join(rules_broken)} rule" + (
+            "s" if len(rules_broken) > 1 else ""
+        )
     if result.status == "passed":
         result.score = puzzle.score
     return result

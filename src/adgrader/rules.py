@@ -104,12 +104,15 @@ def check(
     """Every rule the answer breaks, each with its line and the rule's severity."""
     lines = source.splitlines()
     findings: list[Finding] = []
+    seen: set[tuple[str, int]] = set()
     for rule in rules:
         if rule.severity == "off":
             continue
         severity = "error" if strict else rule.severity
         for line, message in _RULES[rule.name](answer, puzzle, lines, rule):
-            findings.append(Finding(rule.name, message, line, severity))
+            if (rule.name, line) not in seen:  # one finding per rule and line
+                seen.add((rule.name, line))
+                findings.append(Finding(rule.name, message, line, severity))
     return findings
 
 
@@ -141,7 +144,7 @@ def _max_columns(
         for number in range(first, last + 1):
             width = len(lines[number - 1].rstrip()) if number <= len(lines) else 0
             if width > limit:
-                yield number, f"line {number} is {width} columns wide; the limit is {limit}"
+                yield number, f"{width} columns wide; the limit is {limit}"
 
 
 def _no_autodiff(
@@ -170,6 +173,9 @@ def _no_array_literal(
     answer: Answer, puzzle: Puzzle, lines: list[str], rule: Rule
 ) -> Iterator[tuple[int, str]]:
     for node in ast.walk(answer.node):
+        if answer.form == "jac" and isinstance(node, (ast.ListComp, ast.List)):
+            yield node.lineno, "lists entries: build the Jacobian from the givens with operators"
+            continue
         if not isinstance(node, ast.Call):
             continue
         func = node.func

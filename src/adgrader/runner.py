@@ -251,7 +251,7 @@ class Runner:
             if key not in self._jitted:
                 self._jitted[key] = self.jax.jit(fn)
             return self._jitted[key](*args)
-        except Exception:
+        except BaseException:  # whatever it was, the eager run reports it properly
             self._untraceable[key] = True
             return None
 
@@ -346,6 +346,8 @@ class Runner:
             arrays = self.evaluate(pid, answer, points)
         except AnswerError as exc:
             failure = exc
+        except BaseException as exc:  # never let an answer end the answer process quietly
+            failure = AnswerError(f"{answer['name']} failed: {describe(exc)}", self.line_of(exc))
         if self.monitor is not None and (self.monitor.used or not self.monitor.intact()):
             line = failure.line if failure else answer.get("line")
             self.send(

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from .sampling import Point
 
 STARTUP_TIMEOUT = 120.0
-MAX_RESULT_BYTES = 256 * 1024 * 1024
+MAX_RESULT_BYTES = 64 * 1024 * 1024
 _BOOT = "import sys; sys.path.insert(0, sys.argv.pop(1)); from adgrader.runner import main; main()"
 
 
@@ -332,14 +332,17 @@ class AnswerProcess:
         events.put((time.monotonic(), None))
 
     def _current_deadline(self) -> tuple[float, str]:
+        """The next deadline and what it is for; the whole file's deadline binds first."""
         if self._ready_at is None:
-            return min(self._spawned_at + STARTUP_TIMEOUT, self.deadline), "startup"
-        if not self._loaded:
-            return min(self._ready_at + self.timeout, self.deadline), "load"
-        running = [r for r in self._pending if r.started is not None]
-        if running:
-            return min(running[0].started + self.timeout, self.deadline), "answer"  # type: ignore[operator]
-        return self.deadline, "file"
+            own, phase = self._spawned_at + STARTUP_TIMEOUT, "startup"
+        elif not self._loaded:
+            own, phase = self._ready_at + self.timeout, "load"
+        else:
+            started = [r.started for r in self._pending if r.started is not None]
+            own, phase = (
+                (started[0] + self.timeout, "answer") if started else (self.deadline, "file")
+            )
+        return (own, phase) if own < self.deadline else (self.deadline, "file")
 
     def _step(self) -> None:
         deadline, phase = self._current_deadline()
@@ -402,7 +405,7 @@ class AnswerProcess:
         elif phase == "startup":
             message = "the answer process did not start (is jax installed?)"
         else:
-            message = "the whole submission ran out of time"
+            message = "not graded: the whole file ran out of time"
         for req in self._pending:
             self.outcomes[req.seq] = Outcome("timeout", message=message)
         self._pending.clear()
@@ -435,7 +438,7 @@ class AnswerProcess:
         if status != "ok":
             line = event.get("line")
             return Outcome(
-                "error",
+                "autodiff" if status == "autodiff" else "error",
                 message=str(event.get("message") or "failed"),
                 line=line if isinstance(line, int) else None,
             )
@@ -447,11 +450,21 @@ class AnswerProcess:
                 return Outcome("error", message="the answer returned far more data than a Jacobian")
             with np.load(path, allow_pickle=False) as data:
                 arrays: list[dict[str, np.ndarray]] = [{} for _ in range(req.count)]
+                unpacked = sum(i.file_size for i in data.zip.infolist())
+                if unpacked > MAX_RESULT_BYTES:
+                    return Outcome(
+                        "error", message="the answer returned far more data than a Jacobian"
+                    )
                 for key in data.files:
                     name, _, k = key.rpartition("_")
                     if name in ("x", "y") and k.isdigit() and int(k) < req.count:
-                        arrays[int(k)][name] = np.asarray(data[key])
-        except (OSError, ValueError) as exc:
+                        value = np.asarray(data[key])
+                        if value.dtype.kind not in "biuf":
+                            return Outcome(
+                                "error", message=f"the answer returned {value.dtype} values"
+                            )
+                        arrays[int(k)][name] = value.astype(np.float64)
+        except (OSError, ValueError, KeyError) as exc:
             return Outcome("error", message=f"the answer's arrays could not be read: {exc}")
         return Outcome("ok", arrays=arrays)
 
