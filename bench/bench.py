@@ -30,6 +30,11 @@ COMMANDS: dict[str, list[str]] = {
     "adgrader list": [*ADGRADER, "list"],
     "adgrader check (jax set)": [*ADGRADER, "check", "submissions/jax_solution.py"],
     "adgrader check (classic set)": [*ADGRADER, "check", "submissions/classic_solution.py"],
+    "same, in one process, no isolation": [
+        PY,
+        "bench/in_process.py",
+        "submissions/jax_solution.py",
+    ],
     "notebook-style check (jax set)": [
         PY,
         "bench/notebook_baseline.py",
@@ -38,28 +43,23 @@ COMMANDS: dict[str, list[str]] = {
 }
 
 
-def time_command(
-    argv: list[str], runs: int, extra: dict[str, str] | None = None, fresh_cache: bool = False
-) -> float:
-    """Median seconds of `argv` over `runs` runs, after one warm-up run.
-
-    As on a user's machine, bytecode is cached (the warm-up writes it). With
-    `fresh_cache`, every run gets an empty cache folder: a first run ever.
-    """
+def environment(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """As on a user's machine: bytecode is cached (the warm-up writes it); CPU jax."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env.update({"JAX_PLATFORMS": "cpu", **(extra or {})})
-    subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, check=False)
-    times = []
-    for _ in range(runs):
-        with tempfile.TemporaryDirectory() as cache:
-            if fresh_cache:
-                env["XDG_CACHE_HOME"] = cache
-            start = time.perf_counter()
-            done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, check=False)
-            times.append(time.perf_counter() - start)
-        if done.returncode != 0:
-            sys.stderr.write(f"warning: {' '.join(argv)} exited {done.returncode}\n")
-    return statistics.median(times)
+    return env
+
+
+def run_once(argv: list[str], env: dict[str, str], fresh_cache: bool = False) -> float:
+    """Seconds for one run; with `fresh_cache`, in an empty cache folder (a first run ever)."""
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**env, "XDG_CACHE_HOME": cache} if fresh_cache else env
+        start = time.perf_counter()
+        done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, check=False)
+        elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.stderr.write(f"warning: {' '.join(argv)} exited {done.returncode}\n")
+    return elapsed
 
 
 def main() -> None:
@@ -69,18 +69,27 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7, help="timed runs per command (default 7)")
     parser.add_argument("--cold", action="store_true", help="also time check without caches")
     args = parser.parse_args()
-    medians = {}
-    for name, argv in COMMANDS.items():
-        medians[name] = time_command(argv, args.runs)
-        print(f"{name:40s} {medians[name]:7.3f} s", flush=True)
+    plan: dict[str, tuple[list[str], dict[str, str], bool]] = {
+        name: (argv, environment(), False) for name, argv in COMMANDS.items()
+    }
     if args.cold:
         check = COMMANDS["adgrader check (jax set)"]
-        for name, extra, fresh in (
-            ("check (jax), oracle recomputed", {"ADGRADER_NO_CACHE": "1"}, False),
-            ("check (jax), first run, empty caches", {}, True),
-        ):
-            medians[name] = time_command(check, args.runs, extra, fresh)
-            print(f"{name:40s} {medians[name]:7.3f} s", flush=True)
+        plan["check (jax), oracle recomputed"] = (
+            check,
+            environment({"ADGRADER_NO_CACHE": "1"}),
+            False,
+        )
+        plan["check (jax), first run, empty caches"] = (check, environment(), True)
+    for argv, env, _ in plan.values():
+        run_once(argv, env)  # warm-up: bytecode and caches
+    # Round-robin, so a busy moment of the machine weighs on every command alike.
+    times: dict[str, list[float]] = {name: [] for name in plan}
+    for _ in range(args.runs):
+        for name, (argv, env, fresh) in plan.items():
+            times[name].append(run_once(argv, env, fresh))
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    for name, value in medians.items():
+        print(f"{name:40s} {value:7.3f} s")
     jax_s = medians["import jax"]
     check_jax = medians["adgrader check (jax set)"]
     notebook = medians["notebook-style check (jax set)"]
@@ -90,6 +99,8 @@ def main() -> None:
         f"check (jax) / notebook-style             {check_jax / notebook:6.2f}x   "
         "(target well under 0.1x)"
     )
+    isolation = check_jax / medians["same, in one process, no isolation"]
+    print(f"check (jax) / in one process             {isolation:6.2f}x   (cost of isolation)")
     ratio = medians["adgrader list"] / medians["import click, rich, yaml"]
     print(f"list / import click, rich, yaml          {ratio:6.2f}x   (target <= 1.5x)")
 

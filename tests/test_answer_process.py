@@ -84,3 +84,16 @@ def test_common_slips_get_messages_that_say_what_to_fix(grade: Grade) -> None:
     assert "dx takes 1 index argument(s), but this puzzle needs 2" in by_id["cumsum"].message
     assert "`dx = lambda i, o: ...`" in by_id["cumsum"].message
     assert by_id["mean"].status == "failed" and by_id["mean"].mismatch_total == 10
+
+
+def test_two_answer_processes_share_the_puzzles_and_keep_them_apart() -> None:
+    from adgrader.grading import check_against
+    from adgrader.puzzles import load_set
+
+    report = check_against(
+        HOSTILE / "kills_its_process.py",
+        load_set("jax"),
+        puzzles=("neg", "relu", "mean"),
+        processes=2,
+    )
+    assert statuses(report) == {"mean": "missing", "neg": "error", "relu": "passed"}

@@ -18,7 +18,7 @@ from . import rules
 from .errors import UsageError
 from .puzzles import Puzzle, PuzzleSet, load_set, shape_text
 from .result import Finding, PuzzleResult, Report
-from .sandbox import AnswerInfo, AnswerProcess, Limits, Outcome
+from .sandbox import AnswerInfo, AnswerPool, Limits, Outcome, default_processes
 
 if TYPE_CHECKING:
     from .oracle import Sample
@@ -56,8 +56,13 @@ def check_against(
     timeout: float = DEFAULT_TIMEOUT,
     strict: bool = False,
     limits: Limits | None = None,
+    processes: int | None = None,
 ) -> Report:
-    """Grade `submission` against an already loaded set."""
+    """Grade `submission` against an already loaded set.
+
+    `processes` answer processes share out the puzzles (default: two on a machine with
+    cores to spare, one for a few puzzles); batch grading passes 1.
+    """
     started = time.monotonic()
     path = Path(submission)
     if not path.exists():
@@ -84,13 +89,14 @@ def check_against(
         )
     findings = rule_findings(source, pset, selection, strict)
     with tempfile.TemporaryDirectory(prefix="adgrader-") as tmp:
-        answers = AnswerProcess(
+        answers = AnswerPool(
             path,
             list(selection),
             pset.form,
             Path(tmp),
             limits,
             forbid_autodiff=forbids_autodiff(pset, strict),
+            processes=default_processes(len(selection)) if processes is None else processes,
         )
         try:
             answers.start()  # before numpy and the oracle load here, so the start-ups overlap

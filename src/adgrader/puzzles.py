@@ -13,13 +13,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
-import yaml
 
 from .errors import Problem, SpecError, UsageError
-from .yamlpos import LocatedDocument, load_located
+
+if TYPE_CHECKING:
+    from .yamlpos import LocatedDocument
 
 Severity = Literal["off", "warn", "error"]
 INPUT_NAMES = ("x", "y")
@@ -320,18 +321,22 @@ _DOCS: dict[Path, LocatedDocument] = {}
 
 
 def _doc(path: Path) -> LocatedDocument:
+    from .yamlpos import load_located  # YAML is parsed only when a set is not cached
+
     if path not in _DOCS:
         _DOCS[path] = load_located(path)
     return _DOCS[path]
 
 
 def _convert(path: Path, kind: type[Any], problems: list[Problem]) -> Any:
+    from yaml import YAMLError
+
     try:
         doc = _doc(path)
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(Problem(str(path), None, f"cannot read: {exc}"))
         return None
-    except yaml.YAMLError as exc:
+    except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         problems.append(Problem(str(path), line, f"not valid YAML: {getattr(exc, 'problem', exc)}"))

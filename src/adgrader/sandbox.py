@@ -489,3 +489,64 @@ class AnswerProcess:
         """Kill the answer process group if one is running; safe to call twice."""
         if self._proc is not None:
             self._kill()
+
+
+class AnswerPool:
+    """Several answer processes sharing out the puzzles of one submission.
+
+    Each process loads the whole file and answers its own share of the puzzles, so on
+    a machine with spare cores the answers are evaluated side by side. Every process
+    has its own folder and limits; one that dies or hangs costs only its own puzzles.
+    """
+
+    def __init__(
+        self,
+        submission: Path,
+        puzzles: list[Puzzle],
+        form: str,
+        workdir: Path,
+        limits: Limits,
+        forbid_autodiff: bool = True,
+        processes: int = 1,
+    ) -> None:
+        count = max(1, min(processes, len(puzzles)))
+        shares = [puzzles[k::count] for k in range(count)]
+        self._owner = {p.id: k for k, share in enumerate(shares) for p in share}
+        self._members = []
+        for k, share in enumerate(shares):
+            folder = workdir / f"answers{k}"
+            folder.mkdir()
+            self._members.append(
+                AnswerProcess(submission, share, form, folder, limits, forbid_autodiff)
+            )
+
+    def start(self) -> None:
+        for member in self._members:
+            member.start()
+
+    def request(self, puzzle_id: str, points: list[Point]) -> tuple[int, int]:
+        k = self._owner[puzzle_id]
+        return k, self._members[k].request(puzzle_id, points)
+
+    def finish(self) -> dict[tuple[int, int], Outcome]:
+        outcomes: dict[tuple[int, int], Outcome] = {}
+        for k, member in enumerate(self._members):
+            outcomes.update({(k, seq): o for seq, o in member.finish().items()})
+        return outcomes
+
+    def close(self) -> None:
+        for member in self._members:
+            member.close()
+
+    @property
+    def answers(self) -> dict[str, AnswerInfo]:
+        return {pid: info for m in self._members for pid, info in m.answers.items()}
+
+
+def default_processes(puzzles: int) -> int:
+    """Two answer processes when there is a core for each beside the grading process.
+
+    On two cores the grading process computing a fresh oracle competes with them, and
+    one answer process is faster (measured with bench/bench.py).
+    """
+    return 2 if (os.cpu_count() or 1) >= 3 and puzzles >= 8 else 1
