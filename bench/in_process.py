@@ -19,10 +19,11 @@ import numpy as np
 
 def main() -> None:
     from adgrader import oracle
+    from adgrader.caches import cache_dir
     from adgrader.grading import verdict
     from adgrader.puzzles import load_set
     from adgrader.runner import AnswerError, Runner
-    from adgrader.sandbox import AnswerInfo, Outcome, cache_dir, job_for
+    from adgrader.sandbox import AnswerInfo, Outcome, job_for
 
     path, set_name = Path(sys.argv[1]).resolve(), (sys.argv[2] if len(sys.argv) > 2 else "jax")
     pset = load_set(set_name)

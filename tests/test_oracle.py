@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from adgrader import oracle
+from adgrader import caches, oracle
 from adgrader.errors import SpecError
 from adgrader.puzzles import Puzzle, load_set, load_set_dir
 from adgrader.sampling import point_stream
@@ -89,7 +89,7 @@ def test_results_are_kept_on_disk_and_a_broken_file_is_recomputed(
 ) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     puzzle = tiny(tmp_path, "double", "2 * x")
-    path = oracle._results_path(puzzle, 5, 2)
+    path = caches.results_path(puzzle, 5, 2)
     assert path is not None and not path.exists()
     found = oracle._sample(puzzle, 5, 2)
     oracle._save(path, found)
@@ -98,6 +98,6 @@ def test_results_are_kept_on_disk_and_a_broken_file_is_recomputed(
     assert all(
         np.array_equal(a["x"], b["x"]) for a, b in zip(loaded.expected, found.expected, strict=True)
     )
-    assert oracle._results_path(puzzle, 6, 2) != path  # another seed, another file
+    assert caches.results_path(puzzle, 6, 2) != path  # another seed, another file
     path.write_bytes(b"not an npz")
     assert oracle._load(path, puzzle, 2) is None

@@ -8,9 +8,7 @@ kink or a tie and is redrawn.
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import importlib.util
+import io
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,16 +17,15 @@ from typing import Any
 
 import numpy as np
 
+from . import caches
 from .errors import Problem, SpecError
 from .namespace import puzzle_names
 from .puzzles import Puzzle
 from .sampling import Point, point_stream, probe_points
-from .sandbox import cache_dir
 
 FD_STEP = 1e-6
 FD_RTOL = 1e-4
 MAX_REDRAWS = 50
-RESULTS_FORMAT = 1
 
 Jacobians = dict[str, np.ndarray]
 
@@ -39,19 +36,8 @@ def init_jax(cache: Path | None = None) -> Any:
     import jax
 
     jax.config.update("jax_enable_x64", True)  # type: ignore[no-untyped-call]
-    use_cache(jax, cache or cache_dir("jax-oracle"))
+    caches.use_jax_cache(jax, cache or caches.cache_dir("jax-oracle"))
     return jax
-
-
-def use_cache(jax: Any, directory: Path) -> None:
-    """Keep every compiled computation in `directory`; without one, all still works, slower."""
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        jax.config.update("jax_compilation_cache_dir", str(directory))
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
-        jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
-    except (OSError, AttributeError):
-        pass
 
 
 @dataclass
@@ -171,21 +157,6 @@ _ORACLES: dict[tuple[str, int], Oracle] = {}
 _SAMPLES: dict[tuple[str, int, int], Sample] = {}
 
 
-def _key(puzzle: Puzzle) -> str:
-    """Everything the oracle's values depend on, so a changed spec is never served stale."""
-    return repr(
-        (
-            puzzle.id,
-            puzzle.f,
-            sorted(puzzle.givens.items()),
-            sorted(puzzle.dims.items()),
-            [(i.name, i.shape, i.bounds) for i in puzzle.inputs],
-            puzzle.out_shape,
-            puzzle.probes,
-        )
-    )
-
-
 def sample(puzzle: Puzzle, seed: int, k: int) -> Sample:
     """Grade points and their expected Jacobians, redrawing points at kinks or ties.
 
@@ -193,9 +164,9 @@ def sample(puzzle: Puzzle, seed: int, k: int) -> Sample:
     probes are kept as the puzzle's author chose them. Results are kept for the life of
     the process (a batch or a watch grades the same puzzles many times).
     """
-    key = (_key(puzzle), seed, k)
+    key = (caches.spec_key(puzzle), seed, k)
     if key not in _SAMPLES:
-        stored = _results_path(puzzle, seed, k)
+        stored = caches.results_path(puzzle, seed, k)
         found = _load(stored, puzzle, k) if stored else None
         if found is None:
             found = _sample(puzzle, seed, k)
@@ -205,57 +176,14 @@ def sample(puzzle: Puzzle, seed: int, k: int) -> Sample:
     return _SAMPLES[key]
 
 
-def _results_path(puzzle: Puzzle, seed: int, k: int) -> Path | None:
-    """Where the oracle's results for these points are kept between runs, or None.
-
-    The name hashes everything the values depend on: the spec, seed, point count,
-    the finite-difference settings and the jax, jaxlib and numpy versions.
-    """
-    if os.environ.get("ADGRADER_NO_CACHE"):
-        return None
-    versions = _installed_versions()
-    if versions is None:
-        return None
-    text = repr((_key(puzzle), seed, k, FD_STEP, FD_RTOL, MAX_REDRAWS, versions, RESULTS_FORMAT))
-    return (
-        cache_dir("results") / f"{puzzle.id}-{hashlib.sha256(text.encode()).hexdigest()[:32]}.npz"
-    )
-
-
-@functools.cache
-def _installed_versions() -> tuple[tuple[str, int, int], ...] | None:
-    """Which jax, jaxlib and numpy are installed, without importing them.
-
-    Each package's version file, with its size and modification time: any reinstall
-    or upgrade changes it, and it costs a stat instead of an import or a metadata read.
-    """
-    found = []
-    for name in ("jax", "jaxlib", "numpy"):
-        spec = importlib.util.find_spec(name)
-        if spec is None or spec.origin is None:
-            return None
-        version_file = Path(spec.origin).parent / "version.py"
-        try:
-            info = version_file.stat()
-        except OSError:
-            return None
-        found.append((str(version_file), info.st_size, info.st_mtime_ns))
-    return tuple(found)
-
-
 def _save(path: Path, found: Sample) -> None:
     arrays: dict[str, np.ndarray] = {"redrawn": np.asarray(found.redrawn, dtype=np.int64)}
     for j, (point, expected) in enumerate(zip(found.points, found.expected, strict=True)):
         arrays.update({f"point_{name}_{j}": value for name, value in point.items()})
         arrays.update({f"jac_{name}_{j}": value for name, value in expected.items()})
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{os.getpid()}.tmp")
-        with open(partial, "wb") as handle:
-            np.savez(handle, **arrays)  # type: ignore[arg-type]
-        os.replace(partial, path)
-    except OSError:
-        pass  # a read-only cache only costs time
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)  # type: ignore[arg-type]
+    caches.write_atomically(path, buffer.getvalue())
 
 
 def _load(path: Path, puzzle: Puzzle, k: int) -> Sample | None:
@@ -282,7 +210,7 @@ def _load(path: Path, puzzle: Puzzle, k: int) -> Sample | None:
 def _sample(puzzle: Puzzle, seed: int, k: int) -> Sample:
     stream = point_stream(puzzle, seed)
     points = [next(stream) for _ in range(k)] + probe_points(puzzle)
-    okey = (_key(puzzle), max(k, 1))
+    okey = (caches.spec_key(puzzle), max(k, 1))
     if okey not in _ORACLES:
         _ORACLES[okey] = Oracle.build(puzzle, batch=max(k, 1))
     oracle = _ORACLES[okey]

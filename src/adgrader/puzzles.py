@@ -228,8 +228,10 @@ def load_set_dir(folder: Path) -> PuzzleSet:
     from every file's path, size and modification time: an unchanged folder loads
     without parsing YAML again, and any edit is seen at once.
     """
+    from . import caches
+
     stamp = _stamp(folder)
-    cached = _cache_file(stamp) if stamp else None
+    cached = caches.spec_path(stamp) if stamp else None
     if cached is not None:
         try:
             return msgspec.msgpack.decode(cached.read_bytes(), type=PuzzleSet)
@@ -237,13 +239,7 @@ def load_set_dir(folder: Path) -> PuzzleSet:
             pass
     pset = _load_set_dir(folder)
     if cached is not None:
-        try:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            partial = cached.with_suffix(f".{os.getpid()}.tmp")
-            partial.write_bytes(msgspec.msgpack.encode(pset))
-            os.replace(partial, cached)
-        except OSError:
-            pass
+        caches.write_atomically(cached, msgspec.msgpack.encode(pset))
     return pset
 
 
@@ -254,16 +250,6 @@ def _stamp(folder: Path) -> str | None:
     except OSError:
         return None
     return repr((SPEC_CACHE_FORMAT, parts))
-
-
-def _cache_file(stamp: str) -> Path | None:
-    if os.environ.get("ADGRADER_NO_CACHE"):
-        return None
-    import hashlib
-
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    digest = hashlib.sha256(stamp.encode()).hexdigest()[:32]
-    return Path(base) / "adgrader" / "specs" / f"{digest}.msgpack"
 
 
 def _load_set_dir(folder: Path) -> PuzzleSet:

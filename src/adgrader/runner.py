@@ -73,9 +73,9 @@ class Runner:
 
         jax.config.update("jax_enable_x64", True)  # type: ignore[no-untyped-call]
         if self.job.get("cache_dir"):
-            from .oracle import use_cache
+            from .caches import use_jax_cache
 
-            use_cache(jax, Path(self.job["cache_dir"]))
+            use_jax_cache(jax, Path(self.job["cache_dir"]))
         self.jax = jax
 
     def load(self) -> None:

@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import zlib
 from collections.abc import Iterator
 
 import numpy as np
 
-from .errors import UsageError
 from .puzzles import Puzzle
 
-DEFAULT_SEED = 0
-
 Point = dict[str, np.ndarray]
-
-
-def default_seed() -> int:
-    """$ADGRADER_SEED when set (CI can keep a secret one), else the fixed default."""
-    value = os.environ.get("ADGRADER_SEED", "").strip()
-    if not value:
-        return DEFAULT_SEED
-    try:
-        return int(value)
-    except ValueError:
-        raise UsageError(f"ADGRADER_SEED must be a whole number, got {value!r}") from None
 
 
 def point_stream(puzzle: Puzzle, seed: int) -> Iterator[Point]:

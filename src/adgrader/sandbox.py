@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import caches
 from .puzzles import Puzzle
 
 if TYPE_CHECKING:
@@ -93,16 +94,6 @@ def child_env(workdir: Path) -> dict[str, str]:
         "XLA_FLAGS": "--xla_force_host_platform_device_count=1",
     }
     return env
-
-
-def cache_dir(kind: str) -> Path:
-    """Where jax keeps compiled code between runs, in the user's cache folder.
-
-    The oracle and the answers use separate folders, so nothing an answer process
-    leaves in its cache can reach the oracle's.
-    """
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "adgrader" / kind
 
 
 TOKEN_VAR = "ADGRADER_ANSWER_PROCESS"
@@ -214,7 +205,7 @@ class AnswerProcess:
                 {
                     "submission": str(submission.resolve()),
                     "form": form,
-                    "cache_dir": str(cache_dir("jax-answers")),
+                    "cache_dir": str(caches.cache_dir("jax-answers")),
                     "forbid_autodiff": forbid_autodiff,
                     "limits": {
                         "memory_mb": limits.memory_mb,
@@ -543,10 +534,13 @@ class AnswerPool:
         return {pid: info for m in self._members for pid, info in m.answers.items()}
 
 
-def default_processes(puzzles: int) -> int:
-    """Two answer processes when there is a core for each beside the grading process.
+def default_processes(puzzles: int, oracle_ready: bool) -> int:
+    """Two answer processes when each can have a core of its own, else one.
 
-    On two cores the grading process computing a fresh oracle competes with them, and
-    one answer process is faster (measured with bench/bench.py).
+    With the oracle's results already kept, the grading process mostly waits, so two
+    cores are enough; when it must compute the oracle, two answer processes would
+    compete with it for two cores and one is faster (measured with bench/bench.py).
     """
-    return 2 if (os.cpu_count() or 1) >= 3 and puzzles >= 8 else 1
+    cores = os.cpu_count() or 1
+    spare = cores >= 3 or (cores >= 2 and oracle_ready)
+    return 2 if spare and puzzles >= 8 else 1

@@ -1,0 +1,110 @@
+"""What adgrader keeps between runs, and where: all of it under the user's cache folder.
+
+- `specs/`: validated puzzle sets (msgpack), named by their files' paths, sizes and times;
+- `results/`: the oracle's points and Jacobians, named by everything they depend on;
+- `jax-oracle/`, `jax-answers/`: jax's compiled code, one folder per process kind, so
+  nothing an answer process leaves in its cache can reach the oracle's.
+
+`ADGRADER_NO_CACHE=1` turns off the first two (jax's cache stays: it only saves time).
+This module imports nothing heavy: the grading process asks it questions before numpy
+or jax are loaded.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.util
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .puzzles import Puzzle
+
+RESULTS_FORMAT = 1  # bump when the oracle's method or the stored layout changes
+
+
+def cache_dir(kind: str) -> Path:
+    """The folder for one kind of cached thing (`$XDG_CACHE_HOME/adgrader/<kind>`)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "adgrader" / kind
+
+
+def enabled() -> bool:
+    return not os.environ.get("ADGRADER_NO_CACHE")
+
+
+def use_jax_cache(jax: Any, directory: Path) -> None:
+    """Keep every compiled computation in `directory`; without one, all still works, slower."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        jax.config.update("jax_compilation_cache_dir", str(directory))
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+        jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def spec_key(puzzle: Puzzle) -> str:
+    """Everything the oracle's values depend on, so a changed spec is never served stale."""
+    return repr(
+        (
+            puzzle.id,
+            puzzle.f,
+            sorted(puzzle.givens.items()),
+            sorted(puzzle.dims.items()),
+            [(i.name, i.shape, i.bounds) for i in puzzle.inputs],
+            puzzle.out_shape,
+            puzzle.probes,
+        )
+    )
+
+
+@functools.cache
+def installed_versions() -> tuple[tuple[str, int, int], ...] | None:
+    """Which jax, jaxlib and numpy are installed, without importing them.
+
+    Each package's version file, with its size and modification time: any reinstall
+    or upgrade changes it, and it costs a stat instead of an import or a metadata read.
+    """
+    found = []
+    for name in ("jax", "jaxlib", "numpy"):
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            return None
+        version_file = Path(spec.origin).parent / "version.py"
+        try:
+            info = version_file.stat()
+        except OSError:
+            return None
+        found.append((str(version_file), info.st_size, info.st_mtime_ns))
+    return tuple(found)
+
+
+def results_path(puzzle: Puzzle, seed: int, k: int) -> Path | None:
+    """Where the oracle's results for these points are kept, or None when not kept."""
+    versions = installed_versions()
+    if not enabled() or versions is None:
+        return None
+    text = repr((spec_key(puzzle), seed, k, versions, RESULTS_FORMAT))
+    digest = hashlib.sha256(text.encode()).hexdigest()[:32]
+    return cache_dir("results") / f"{puzzle.id}-{digest}.npz"
+
+
+def spec_path(stamp: str) -> Path | None:
+    """Where a validated set with this stamp (its files' paths, sizes, times) is kept."""
+    if not enabled():
+        return None
+    return cache_dir("specs") / f"{hashlib.sha256(stamp.encode()).hexdigest()[:32]}.msgpack"
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write all of `data` or nothing; a cache that cannot be written only costs time."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        partial.write_bytes(data)
+        os.replace(partial, path)
+    except OSError:
+        pass
