@@ -212,6 +212,10 @@ def check(
       adgrader check answers.py
       adgrader check answers.py -p relu -p sort
       adgrader check answers.py --set classic --format json -o report.json
+
+    \b
+    Exit status: 0 every puzzle passed, 1 some did not (or the file cannot be
+    loaded), 2 a usage or puzzle-file error.
     """
     from . import puzzles
     from .grading import check_against
