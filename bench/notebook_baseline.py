@@ -20,7 +20,7 @@ def main() -> None:
     import jax
     import jax.numpy as np
 
-    from adgrader.namespace import puzzle_names
+    from adgrader.namespace import names_of
     from adgrader.puzzles import load_set
 
     path, set_name = sys.argv[1], (sys.argv[2] if len(sys.argv) > 2 else "jax")
@@ -35,9 +35,7 @@ def main() -> None:
         exec(compile(handle.read(), path, "exec"), module)
     passed = 0
     for puzzle in pset.puzzles:
-        names = puzzle_names(
-            dims=puzzle.dims, givens=puzzle.givens, f=puzzle.f, arg_names=puzzle.arg_names, jax=jax
-        )
+        names = names_of(puzzle, jax)
         f = names["f"]
         fn = module[f"jac_{puzzle.id}"]
         assert isinstance(fn, types.FunctionType)

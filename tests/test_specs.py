@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from adgrader.namespace import puzzle_names
+from adgrader.namespace import names_of
 from adgrader.puzzles import Puzzle, load_set
 
 JAX_IDS = [
@@ -132,14 +132,7 @@ def test_classic_shapes_and_index_names(puzzle: Puzzle) -> None:
 
 @pytest.mark.parametrize(("set_id", "puzzle"), CASES, ids=[f"{s}-{p.id}" for s, p in CASES])
 def test_index_form_matches_f(jax: Any, set_id: str, puzzle: Puzzle) -> None:
-    names = puzzle_names(
-        dims=puzzle.dims,
-        givens=puzzle.givens,
-        f=puzzle.f,
-        arg_names=puzzle.arg_names,
-        jax=jax,
-        filename=puzzle.source,
-    )
+    names = names_of(puzzle, jax)
     rng = np.random.default_rng(sum(map(ord, f"{set_id}/{puzzle.id}")))
     point = {inp.name: rng.uniform(*inp.bounds, size=inp.shape) for inp in puzzle.inputs}
     args = [jax.numpy.asarray(point[n], dtype=jax.numpy.float64) for n in puzzle.arg_names]

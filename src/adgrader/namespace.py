@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .puzzles import Puzzle
 
 
 def puzzle_names(
@@ -52,6 +55,18 @@ def puzzle_names(
         plain[name] = numpy.asarray(value) if hasattr(value, "shape") else value
     names["f"] = make_function(f, arg_names, scope, filename)
     return names
+
+
+def names_of(puzzle: Puzzle, jax: Any) -> dict[str, Any]:
+    """`puzzle_names` for a loaded puzzle."""
+    return puzzle_names(
+        dims=puzzle.dims,
+        givens=puzzle.givens,
+        f=puzzle.f,
+        arg_names=puzzle.arg_names,
+        jax=jax,
+        filename=puzzle.source,
+    )
 
 
 def make_function(

@@ -19,7 +19,7 @@ import numpy as np
 
 from . import caches
 from .errors import Problem, SpecError
-from .namespace import puzzle_names
+from .namespace import names_of
 from .puzzles import Puzzle
 from .sampling import Point, point_stream, probe_points
 
@@ -53,14 +53,7 @@ class Oracle:
         jax = init_jax()
         jnp = jax.numpy
         try:
-            names = puzzle_names(
-                dims=puzzle.dims,
-                givens=puzzle.givens,
-                f=puzzle.f,
-                arg_names=puzzle.arg_names,
-                jax=jax,
-                filename=puzzle.source,
-            )
+            names = names_of(puzzle, jax)
         except Exception as exc:
             raise SpecError(
                 [Problem(puzzle.source, None, f"givens or f fail to evaluate: {exc}")]
