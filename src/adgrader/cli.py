@@ -249,3 +249,118 @@ def check(
     else:
         text.render(report, _console(), pset)
     sys.exit(EXIT_PASSED if report.all_passed else EXIT_FAILED)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@set_option
+@click.option(
+    "-p",
+    "--puzzle",
+    "puzzle_ids",
+    multiple=True,
+    metavar="ID",
+    help="Grade only this puzzle (repeat for more).",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Submissions graded at once. Default: one per core.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    default="adgrader-grades",
+    show_default=True,
+    metavar="DIR",
+    help="Folder for reports/<submission>.json and grades.csv.",
+)
+@click.option("--seed", type=int, help="Seed for the sample points (default 0, or $ADGRADER_SEED).")
+@click.option(
+    "--points",
+    "-k",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="Random points per puzzle.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=10.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Wall-clock limit for each answer.",
+)
+@click.option("--strict", is_flag=True, help="Treat every rule as an error.")
+@puzzles_option
+def grade(
+    paths: tuple[str, ...],
+    set_name: str | None,
+    puzzle_ids: tuple[str, ...],
+    jobs: int | None,
+    out_dir: str,
+    seed: int | None,
+    points: int,
+    timeout: float,
+    strict: bool,
+    puzzles_dir: str | None,
+) -> None:
+    """Grade every .py file under PATH... (a class), each in isolation, in parallel.
+
+    Writes one JSON report per submission to DIR/reports/ and a gradebook,
+    DIR/grades.csv (submission, score, max_score, one status column per puzzle),
+    then shows each puzzle's pass rate across the class. A broken, hanging or
+    hostile submission is graded like any other and never stops the batch.
+
+    \b
+    Examples:
+      adgrader grade submissions/ --set jax --out grades
+      adgrader grade class/*/answers.py --jobs 4
+
+    \b
+    Exit status: 0 every puzzle of every submission passed, 1 some did not,
+    2 a usage or puzzle-file error.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from . import puzzles
+    from .batch import find_submissions, grade_many, write_outputs
+    from .report import classview
+    from .report import json as json_report
+
+    files = find_submissions(paths)
+    if not files:
+        raise UsageError(f"no .py files under {', '.join(paths)}")
+    pset = puzzles.load_set(set_name, puzzles_dir)
+    pset.select(puzzle_ids)  # an unknown id is a usage error before any work
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out_dir!r} is a file; give a folder")
+    console = _console()
+    columns = (
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task(f"grading ({pset.id})", total=len(files))
+        batch = grade_many(
+            files,
+            pset,
+            puzzles=puzzle_ids,
+            jobs=jobs,
+            seed=seed,
+            points=points,
+            timeout=timeout,
+            strict=strict,
+            on_report=lambda _: progress.advance(task),
+        )
+    root = Path(os.path.commonpath([f.resolve().parent for f in files]))
+    written = list(write_outputs(batch, out, root, json_report.render))
+    classview.render(batch, console, f"reports in {out / 'reports'}, grades in {written[-1]}")
+    every = all(r.all_passed for r in batch.reports)
+    sys.exit(EXIT_PASSED if every else EXIT_FAILED)

@@ -18,7 +18,7 @@ from . import caches, rules
 from .errors import UsageError
 from .puzzles import Puzzle, PuzzleSet, load_set, shape_text
 from .result import Finding, PuzzleResult, Report
-from .sandbox import AnswerInfo, AnswerPool, Limits, Outcome, default_processes
+from .sandbox import AnswerInfo, AnswerPool, ForkServer, Limits, Outcome, default_processes
 
 if TYPE_CHECKING:
     from .oracle import Sample
@@ -69,6 +69,7 @@ def check_against(
     strict: bool = False,
     limits: Limits | None = None,
     processes: int | None = None,
+    server: ForkServer | None = None,
 ) -> Report:
     """Grade `submission` against an already loaded set.
 
@@ -114,6 +115,7 @@ def check_against(
             limits,
             forbid_autodiff=forbids_autodiff(pset, strict),
             processes=processes,
+            server=server,
         )
         try:
             answers.start()  # before numpy and the oracle load here, so the start-ups overlap

@@ -14,10 +14,12 @@ import os
 import queue
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
 
 STARTUP_TIMEOUT = 120.0
 MAX_RESULT_BYTES = 64 * 1024 * 1024
-_BOOT = "import sys; sys.path.insert(0, sys.argv.pop(1)); from adgrader.runner import main; main()"
+_BOOT = "import sys; sys.path.insert(0, sys.argv.pop(1)); from adgrader.{} import main; main()"
 
 
 @dataclass
@@ -92,6 +94,8 @@ def child_env(workdir: Path) -> dict[str, str]:
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONHASHSEED": "0",
         "XLA_FLAGS": "--xla_force_host_platform_device_count=1",
+        "OPENBLAS_NUM_THREADS": "1",  # no thread pool: the fork server must stay forkable
+        "OMP_NUM_THREADS": "1",
     }
     return env
 
@@ -171,6 +175,79 @@ def kill_strays(token: str) -> None:
             os.waitpid(int(entry), 0)  # ours only when it was reparented to us
 
 
+@dataclass
+class _Child:
+    """A running answer process: its pid (and process group) and how to collect its status."""
+
+    pid: int
+    wait: Callable[[], int | None]
+
+
+class ForkServer:
+    """A warm process that forks answer processes with jax already imported.
+
+    Used when many submissions are graded in one run; see `forkserver`. Thread-safe:
+    one request at a time goes over the socket.
+    """
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self._token = secrets.token_hex(8)
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        package_parent = str(Path(__file__).resolve().parent.parent)
+        self._proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-I",
+                "-c",
+                _BOOT.format("forkserver"),
+                package_parent,
+                str(theirs.fileno()),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=workdir,
+            env={**child_env(workdir), TOKEN_VAR: self._token},
+            pass_fds=(theirs.fileno(),),
+            start_new_session=True,
+        )
+        theirs.close()
+        self._sock = ours
+        self._lock = threading.Lock()
+        ours.settimeout(STARTUP_TIMEOUT)
+        try:
+            ready = json.loads(ours.recv(4096) or b"{}")
+        except (OSError, ValueError):
+            ready = {}
+        ours.settimeout(None)
+        if not ready.get("ready"):
+            self.close()
+            raise OSError("the fork server did not start")
+
+    def _ask(self, request: dict[str, Any], fds: tuple[int, ...] = ()) -> dict[str, Any]:
+        with self._lock:
+            socket.send_fds(self._sock, [json.dumps(request).encode()], list(fds))
+            answer = json.loads(self._sock.recv(4096) or b"{}")
+        return answer if isinstance(answer, dict) else {}
+
+    def spawn(self, workdir: Path, requests_fd: int, events_fd: int, output_fd: int) -> _Child:
+        answer = self._ask(
+            {"op": "spawn", "workdir": str(workdir)}, (requests_fd, events_fd, output_fd)
+        )
+        pid = int(answer["pid"])
+        return _Child(pid, lambda: self._ask({"op": "wait", "pid": pid}).get("status"))
+
+    def close(self) -> None:
+        """Stop the server and everything it started."""
+        with contextlib.suppress(OSError):
+            self._sock.close()
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self._proc.pid, signal.SIGKILL)
+        self._proc.wait()
+        kill_strays(self._token)
+
+
 class AnswerProcess:
     """Runs a submission's answers in child processes and collects their arrays."""
 
@@ -182,8 +259,10 @@ class AnswerProcess:
         workdir: Path,
         limits: Limits,
         forbid_autodiff: bool = True,
+        server: ForkServer | None = None,
     ) -> None:
         self.submission = submission
+        self.server = server
         self.workdir = workdir
         self.timeout = limits.timeout
         file_timeout = limits.file_timeout or 60.0 + limits.timeout * len(puzzles)
@@ -195,7 +274,7 @@ class AnswerProcess:
         self.outcomes: dict[int, Outcome] = {}
         self._pending: list[_Request] = []
         self._seq = 0
-        self._proc: subprocess.Popen[bytes] | None = None
+        self._proc: _Child | None = None
         self._events: queue.Queue[tuple[float, dict[str, Any] | None]] = queue.Queue()
         self._requests_w: Any = None
         self._ready_at: float | None = None
@@ -258,27 +337,31 @@ class AnswerProcess:
         req_r, req_w = os.pipe()
         evt_r, evt_w = os.pipe()
         out_r, out_w = os.pipe()
-        package_parent = str(Path(__file__).resolve().parent.parent)
-        _become_subreaper()
-        self._proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-I",
-                "-c",
-                _BOOT,
-                package_parent,
-                str(self.workdir),
-                str(req_r),
-                str(evt_w),
-            ],
-            stdin=subprocess.DEVNULL,
-            stdout=out_w,
-            stderr=out_w,
-            cwd=self.workdir,
-            env={**child_env(self.workdir), TOKEN_VAR: self._token},
-            pass_fds=(req_r, evt_w),
-            start_new_session=True,
-        )
+        if self.server is not None:
+            self._proc = self.server.spawn(self.workdir, req_r, evt_w, out_w)
+        else:
+            package_parent = str(Path(__file__).resolve().parent.parent)
+            _become_subreaper()
+            proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-I",
+                    "-c",
+                    _BOOT.format("runner"),
+                    package_parent,
+                    str(self.workdir),
+                    str(req_r),
+                    str(evt_w),
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=out_w,
+                stderr=out_w,
+                cwd=self.workdir,
+                env={**child_env(self.workdir), TOKEN_VAR: self._token},
+                pass_fds=(req_r, evt_w),
+                start_new_session=True,
+            )
+            self._proc = _Child(proc.pid, proc.wait)
         for fd in (req_r, evt_w, out_w):
             os.close(fd)
         threading.Thread(target=self.output.drain, args=(out_r,), daemon=True).start()
@@ -470,10 +553,12 @@ class AnswerProcess:
             self._requests_w = None
         if proc is None:
             return None
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
+        for kill in (os.killpg, os.kill):  # the group, and the process if not yet its leader
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                kill(proc.pid, signal.SIGKILL)
         code = proc.wait()
-        kill_strays(self._token)
+        if self.server is None:
+            kill_strays(self._token)
         return code
 
     def close(self) -> None:
@@ -499,6 +584,7 @@ class AnswerPool:
         limits: Limits,
         forbid_autodiff: bool = True,
         processes: int = 1,
+        server: ForkServer | None = None,
     ) -> None:
         count = max(1, min(processes, len(puzzles)))
         shares = [puzzles[k::count] for k in range(count)]
@@ -508,7 +594,7 @@ class AnswerPool:
             folder = workdir / f"answers{k}"
             folder.mkdir()
             self._members.append(
-                AnswerProcess(submission, share, form, folder, limits, forbid_autodiff)
+                AnswerProcess(submission, share, form, folder, limits, forbid_autodiff, server)
             )
 
     def start(self) -> None:
