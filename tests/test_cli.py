@@ -173,3 +173,44 @@ def test_set_marker_in_the_file_picks_the_set() -> None:
     code, out, _ = run("list", "tests/answers/classic_jac.py")
     assert code == 0
     assert "21/21 solved" in out
+
+
+def test_junit_goes_to_a_file_and_the_text_report_to_the_terminal(tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    target = tmp_path / "junit.xml"
+    code, out, _ = run(
+        "check", "submissions/jax_mistakes.py", "--format", "junit", "-o", str(target)
+    )
+    assert code == 1 and "14/20 passed" in out
+    suite = ET.fromstring(target.read_text()).find("testsuite")
+    assert suite is not None and suite.get("failures") == "6" and suite.get("tests") == "20"
+
+
+def test_github_prints_annotations_and_appends_the_job_summary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier steps\n")
+    env = {**ENV, "GITHUB_STEP_SUMMARY": str(summary)}
+    result = CliRunner().invoke(
+        main,
+        ["check", "submissions/jax_mistakes.py", "--format", "github"],
+        env=env,
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 1
+    errors = [line for line in result.stdout.splitlines() if line.startswith("::error ")]
+    assert len(errors) == 6
+    assert errors[0].startswith(
+        "::error file=submissions/jax_mistakes.py,line=9,title=cos%3A failed::"
+    )
+    text = summary.read_text()
+    assert text.startswith("earlier steps\n") and "| cos · Cosine | FAIL | 0/1 |" in text
+
+
+def test_gradescope_results_go_to_stdout() -> None:
+    code, out, _ = run("check", "submissions/jax_mistakes.py", "--format", "gradescope")
+    assert code == 1
+    data = json.loads(out)
+    assert data["score"] == 14.0 and data["max_score"] == 20.0 and len(data["tests"]) == 20

@@ -17,11 +17,11 @@ import click
 
 from . import __version__
 from .errors import AdgraderError, SpecError, UsageError
+from .report import FORMATS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_PASSED, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-FORMATS = ("text", "json")
 
 
 class Group(click.Group):
@@ -49,6 +49,20 @@ def write_atomically(path: Path, text: str) -> None:
     except OSError as exc:
         partial.unlink(missing_ok=True)
         raise UsageError(f"cannot write {str(path)!r}: {exc.strerror}") from None
+
+
+def append_step_summary(report: Any, pset: Any) -> None:
+    """Add the Markdown summary to the GitHub Actions job page, when running there."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return
+    from .report import github
+
+    try:
+        with open(target, "a", encoding="utf-8") as handle:
+            handle.write(github.summary(report, pset) + "\n")
+    except OSError as exc:
+        click.echo(f"warning: cannot append to $GITHUB_STEP_SUMMARY: {exc.strerror}", err=True)
 
 
 def fail(message: str) -> NoReturn:
@@ -159,7 +173,9 @@ def list_cmd(
     type=click.Choice(FORMATS),
     default="text",
     show_default=True,
-    help="Report format. json goes to stdout unless -o is given.",
+    help="text for people; json, junit, gradescope for machines (to stdout, or to -o "
+    "FILE with the text report on the terminal); github: annotations beside the text "
+    "report, and a summary in $GITHUB_STEP_SUMMARY.",
 )
 @click.option(
     "-o",
@@ -232,22 +248,27 @@ def check(
         timeout=timeout,
         strict=strict,
     )
-    from .report import json as json_report
+    from . import report as views
     from .report import text
 
-    rendered = json_report.render(report) if fmt == "json" else None
-    if output:
-        if rendered is None:
+    if fmt == "text":
+        if output:
             buffer = io.StringIO()
             text.render(report, _console(file=buffer, width=100), pset)
-            rendered_file = buffer.getvalue()
-        else:
-            rendered_file = rendered
-        write_atomically(Path(output), rendered_file)
-    if rendered is not None and not output:
-        click.echo(rendered, nl=False)
-    else:
+            write_atomically(Path(output), buffer.getvalue())
         text.render(report, _console(), pset)
+    else:
+        rendered = views.render(fmt, report, pset)
+        if output:
+            write_atomically(Path(output), rendered)
+        if not output or fmt == "github":
+            if fmt == "github":  # annotations go beside the human report in the job log
+                text.render(report, _console(), pset)
+            click.echo(rendered, nl=False)
+        else:
+            text.render(report, _console(), pset)
+        if fmt == "github":
+            append_step_summary(report, pset)
     sys.exit(EXIT_PASSED if report.all_passed else EXIT_FAILED)
 
 

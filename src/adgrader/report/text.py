@@ -9,6 +9,7 @@ from rich.text import Text
 
 from ..puzzles import Puzzle, PuzzleSet
 from ..result import PuzzleResult, Report
+from .common import index, names, number, others_text, progress_head, score_text
 
 STYLE = {
     "passed": ("✓ passed", "green"),
@@ -23,26 +24,6 @@ STYLE = {
 def status_text(status: str) -> Text:
     label, style = STYLE.get(status, (status, ""))
     return Text(label, style=style)
-
-
-def number(value: float) -> str:
-    """A compact, exact-enough rendering of an entry (scale-aware: 1e-21 stays visible)."""
-    if value != value:
-        return "nan"
-    if value == 0:
-        return "0"
-    if abs(value) >= 1e5 or abs(value) < 1e-3:
-        return f"{value:.4g}"
-    return f"{value:.6g}"
-
-
-def index(idx: tuple[int, ...]) -> str:
-    """`3` for one component, `(3, 1)` for several."""
-    return str(idx[0]) if len(idx) == 1 else "(" + ", ".join(str(i) for i in idx) + ")"
-
-
-def names(components: tuple[str, ...]) -> str:
-    return components[0] if len(components) == 1 else "(" + ", ".join(components) + ")"
 
 
 def summary(report: Report) -> Table:
@@ -116,17 +97,12 @@ def details(p: PuzzleResult, pset: PuzzleSet | None) -> RenderableType:
 
 
 def progress_line(report: Report, verb: str = "passed") -> Text:
-    """`12/20 passed · score 12/20 · 3 failed, 5 missing`."""
-    total = len(report.puzzles)
+    """`12/20 passed · score 12/20 · 3 failed, 5 missing`, styled."""
     text = Text()
-    style = "bold green" if report.all_passed else "bold"
-    text.append(f"{report.passed}/{total} {verb}", style=style)
-    text.append(f" · score {report.score:g}/{report.max_score:g}")
-    plural = {"error": "errors", "timeout": "timeouts", "violation": "violations"}
-    others = [(s, report.count(s)) for s in ("failed", "error", "timeout", "violation", "missing")]
-    shown = ", ".join(f"{n} {plural.get(s, s) if n > 1 else s}" for s, n in others if n)
-    if shown:
-        text.append(f" · {shown}", style="dim")
+    text.append(progress_head(report, verb), style="bold green" if report.all_passed else "bold")
+    text.append(f" · {score_text(report)}")
+    if others_text(report):
+        text.append(f" · {others_text(report)}", style="dim")
     return text
 
 
