@@ -91,7 +91,7 @@ def test_results_are_kept_on_disk_and_a_broken_file_is_recomputed(
     puzzle = tiny(tmp_path, "double", "2 * x")
     path = caches.results_path(puzzle, 5, 2)
     assert path is not None and not path.exists()
-    found = oracle._sample(puzzle, 5, 2)
+    found = oracle.compute_sample(puzzle, 5, 2)
     oracle._save(path, found)
     loaded = oracle._load(path, puzzle, 2)
     assert loaded is not None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +138,7 @@ class Sample:
     points: list[Point]
     expected: list[Jacobians]
     redrawn: list[int]
+    kinked_probes: list[int] = field(default_factory=list)  # probes where jacfwd and FD differ
 
 
 def first_points(puzzle: Puzzle, seed: int, k: int) -> list[Point]:
@@ -162,7 +163,7 @@ def sample(puzzle: Puzzle, seed: int, k: int) -> Sample:
         stored = caches.results_path(puzzle, seed, k)
         found = _load(stored, puzzle, k) if stored else None
         if found is None:
-            found = _sample(puzzle, seed, k)
+            found = compute_sample(puzzle, seed, k)
             if stored:
                 _save(stored, found)
         _SAMPLES[key] = found
@@ -200,7 +201,8 @@ def _load(path: Path, puzzle: Puzzle, k: int) -> Sample | None:
     return Sample(points, expected, redrawn) if shapes_ok else None
 
 
-def _sample(puzzle: Puzzle, seed: int, k: int) -> Sample:
+def compute_sample(puzzle: Puzzle, seed: int, k: int) -> Sample:
+    """`sample` without any cache: what `validate` runs to check a puzzle afresh."""
     stream = point_stream(puzzle, seed)
     points = [next(stream) for _ in range(k)] + probe_points(puzzle)
     okey = (caches.spec_key(puzzle), max(k, 1))
@@ -212,7 +214,8 @@ def _sample(puzzle: Puzzle, seed: int, k: int) -> Sample:
     for _ in range(MAX_REDRAWS):
         bad = [i for i in range(k) if not agree[i]]
         if not bad:
-            return Sample(points, expected, sorted(redrawn))
+            kinked = [i for i in range(k, len(points)) if not agree[i]]
+            return Sample(points, expected, sorted(redrawn), kinked_probes=kinked)
         for i in bad:
             points[i] = next(stream)
             redrawn.add(i)
