@@ -97,3 +97,23 @@ def test_cells_pasted_from_the_2022_notebook_work_unchanged(grade: Grade) -> Non
 def test_cells_pasted_from_the_2024_notebook_work_unchanged(grade: Grade) -> None:
     report = grade(HOSTILE / "notebook_2024_cells.py", "jax", puzzles=("id", "emean", "sort"))
     assert [p.status for p in report.puzzles] == ["passed"] * 3
+
+
+def test_points_per_puzzle_come_from_the_set_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    import adgrader
+
+    folder = tmp_path / "course"
+    folder.mkdir()
+    for name in ("neg", "relu"):
+        shutil.copy(SUBMISSIONS.parent / "puzzles" / "jax" / f"{name}.yaml", folder)
+    (folder / "set.yaml").write_text(
+        "id: course\ntitle: A course\npuzzles: [{id: neg, score: 2.5}, relu]\n"
+    )
+    answers = tmp_path / "answers.py"
+    answers.write_text("def jac_neg(x):\n    return -1.0 * (Os == Is)\n")
+    report = adgrader.check(answers, puzzles_dir=folder)
+    assert [(p.id, p.score, p.max_score) for p in report.puzzles] == [
+        ("neg", 2.5, 2.5), ("relu", 0.0, 1.0)]
+    assert (report.score, report.max_score) == (2.5, 3.5)
