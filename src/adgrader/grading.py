@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import caches, rules
+from . import caches, diagnose, rules
 from .errors import UsageError
 from .puzzles import Puzzle, PuzzleSet, load_set, shape_text
 from .result import Finding, PuzzleResult, Report
@@ -285,12 +285,15 @@ def _compare_values(puzzle: Puzzle, outcome: Outcome, sample: Sample, result: Pu
                     f"wrong shape for d/d{inp.name}: expected "
                     f"{shape_text(puzzle.jac_dims(inp.name), want.shape)}, got {got.shape}"
                 )
+                result.diagnosis = diagnose.shape(puzzle, inp.name, got.shape)
                 return
             if not cmp.ok:
                 result.status = "failed"
                 result.mismatch_total += cmp.total
                 result.mismatches.extend(cmp.mismatches)
         if result.status == "failed":
+            result.arrays = {n: (yours[n], expected[n]) for n in puzzle.arg_names}
+            result.diagnosis = diagnose.values(puzzle, result.arrays)
             size = sum(math.prod(puzzle.jac_shape(i.name)) for i in puzzle.inputs)
             where = f" at point {k + 1} of {len(outcome.arrays)}" if len(outcome.arrays) > 1 else ""
             result.message = f"{result.mismatch_total} of {size} entries wrong{where}"

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 Severity = Literal["off", "warn", "error"]
 INPUT_NAMES = ("x", "y")
 DEFAULT_SET = "jax"
-SPEC_CACHE_FORMAT = 1  # bump when the resolved model changes
+SPEC_CACHE_FORMAT = 2  # bump when the resolved model changes
 RULE_NAMES = ("one-line", "max-columns", "no-autodiff", "no-array-literal")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -68,6 +68,7 @@ class _RawPuzzle(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     bounds: tuple[float, float] | dict[str, tuple[float, float]] | None = None
     probes: list[dict[str, Any]] = []
     aliases: list[str] = []
+    hints: list[str] = []
 
 
 # ---------------------------------------------------------------- resolved model
@@ -108,6 +109,7 @@ class Puzzle:
     aliases: tuple[str, ...]
     score: float
     source: str
+    hints: tuple[str, ...] = ()
 
     def jac_shape(self, wrt: str) -> tuple[int, ...]:
         """Shape of the Jacobian with respect to input `wrt`: output shape + input shape."""
@@ -487,6 +489,7 @@ def _load_puzzle(
         aliases=tuple(raw.aliases),
         score=score,
         source=str(path),
+        hints=tuple(h.strip() for h in raw.hints),
     )
 
 

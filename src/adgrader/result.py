@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 STATUSES = ("passed", "failed", "error", "timeout", "missing", "violation")
 
@@ -45,6 +46,10 @@ class PuzzleResult:
     violations: list[Finding] = field(default_factory=list)
     mismatch_total: int = 0
     mismatches: list[Mismatch] = field(default_factory=list)
+    diagnosis: str = ""  # what the mistake looks like, when it looks like a common one
+    # The whole Jacobians at the first failing point, {wrt: (yours, expected)}, for
+    # pictures; numpy arrays, kept in memory only (never in a report file).
+    arrays: dict[str, tuple[Any, Any]] = field(default_factory=dict, repr=False)
 
     @property
     def passed(self) -> bool:
