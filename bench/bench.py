@@ -83,6 +83,46 @@ def batch(count: int) -> None:
     print(f"grade / serial checks                    {graded / serial:6.2f}x   (target <= 0.35x)")
 
 
+def watch_latency(saves: int) -> None:
+    """Seconds from saving the file to the new verdict, as `adgrader watch` works."""
+    import threading
+
+    from adgrader.puzzles import load_set
+    from adgrader.watching import watch
+
+    sources = [
+        (ROOT / "submissions" / name).read_text() for name in ("jax_solution.py", "jax_mistakes.py")
+    ]
+    verdicts: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "answers.py"
+        path.write_text(sources[1])
+        stop = threading.Event()
+        worker = threading.Thread(
+            target=watch,
+            args=(path, load_set("jax"), lambda report: verdicts.append(time.perf_counter())),
+            kwargs={"stop": stop},
+        )
+        worker.start()
+        while not verdicts:
+            time.sleep(0.01)
+        latencies = []
+        for k in range(saves):
+            time.sleep(0.3)
+            seen = len(verdicts)
+            saved = time.perf_counter()
+            path.write_text(sources[k % 2])
+            while len(verdicts) == seen:
+                time.sleep(0.005)
+            latencies.append(verdicts[-1] - saved)
+        stop.set()
+        worker.join()
+    print(
+        f"watch: save to verdict, median of {saves}      {statistics.median(latencies):7.3f} s"
+        "   (target <= 1 s)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -95,9 +135,17 @@ def main() -> None:
         metavar="N",
         help="instead: time `grade` of N submissions against N serial checks",
     )
+    parser.add_argument(
+        "--watch",
+        action="store_true",
+        help="instead: time save-to-verdict in `watch` (after the first grading)",
+    )
     args = parser.parse_args()
     if args.batch:
         batch(args.batch)
+        return
+    if args.watch:
+        watch_latency(args.runs)
         return
     plan: dict[str, tuple[list[str], dict[str, str], bool]] = {
         name: (argv, environment(), False) for name, argv in COMMANDS.items()

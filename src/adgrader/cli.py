@@ -427,3 +427,159 @@ def validate(folder: str | None, puzzles_dir: str | None) -> None:
         console.print(Text(f"{len(found.problems)} problem(s) in {target}", style="bold red"))
         sys.exit(EXIT_USAGE)
     console.print(Text(f"{target} is valid", style="bold green"))
+
+
+@main.command()
+@click.argument("puzzle_id", metavar="ID")
+@set_option
+@puzzles_option
+def show(puzzle_id: str, set_name: str | None, puzzles_dir: str | None) -> None:
+    """Show one puzzle: its statement, shapes, givens, rules and starter code.
+
+    \b
+    Examples:
+      adgrader show relu
+      adgrader show conv2d --set classic
+    """
+    from . import puzzles
+    from .report import show as view
+
+    pset = puzzles.load_set(set_name, puzzles_dir)
+    view.render(pset.get(puzzle_id), pset, _console())
+
+
+@main.command()
+@click.argument("file", metavar="FILE")
+@set_option
+@click.option(
+    "--form",
+    type=click.Choice(("jac", "dx")),
+    help="Answer form of the stubs. Default: the set's (jax: jac, classic: dx).",
+)
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+@puzzles_option
+def init(
+    file: str, set_name: str | None, form: str | None, force: bool, puzzles_dir: str | None
+) -> None:
+    """Write a starter submission: every puzzle of the set stubbed, as the notebook does.
+
+    Each stub runs and returns a zero Jacobian of the right shape, so the first
+    check fails and shows the entries to fill in; each carries its statement as a
+    comment. FILE is never overwritten without --force.
+
+    \b
+    Examples:
+      adgrader init answers.py
+      adgrader init answers.py --set classic --form jac
+    """
+    from . import puzzles
+    from .starters import starter_file
+
+    pset = puzzles.load_set(set_name, puzzles_dir)
+    target = Path(file)
+    if target.exists() and not force:
+        raise UsageError(f"{file!r} exists; use --force to overwrite it")
+    if target.suffix != ".py":
+        raise UsageError(f"{file!r}: a submission is a .py file")
+    write_atomically(target, starter_file(pset, form or pset.form))
+    click.echo(
+        f"wrote {file}: {len(pset.puzzles)} puzzles of set {pset.id}, {form or pset.form} "
+        f"form. Next: adgrader check {file}"
+    )
+
+
+@main.command()
+@click.argument("puzzle_id", metavar="ID")
+@set_option
+@click.option(
+    "--file",
+    "submission",
+    metavar="SUBMISSION",
+    help="Keep the count of hints shown beside this file (default: this folder).",
+)
+@click.option("--reset", is_flag=True, help="Forget the hints shown for ID.")
+@puzzles_option
+def hint(
+    puzzle_id: str,
+    set_name: str | None,
+    submission: str | None,
+    reset: bool,
+    puzzles_dir: str | None,
+) -> None:
+    """Reveal the next hint for puzzle ID (and the ones shown before).
+
+    How many hints were shown is kept per puzzle in .adgrader-hints.json next to
+    the submission, so each call goes one step further.
+    """
+    from rich.markdown import Markdown
+
+    from . import hints, puzzles
+    from .formula import plain_math
+
+    pset = puzzles.load_set(_resolve_set(set_name, submission), puzzles_dir)
+    puzzle = pset.get(puzzle_id)
+    folder = Path(submission).resolve().parent if submission else Path.cwd()
+    if reset:
+        hints.reset(puzzle, pset.id, folder)
+        click.echo(f"hints for {puzzle.id} reset")
+        return
+    shown, total = hints.reveal(puzzle, pset.id, folder)
+    console = _console()
+    if not total:
+        console.print(f"{puzzle.id} has no hints; try: adgrader show {puzzle.id}")
+        return
+    for number, text in enumerate(shown, start=1):
+        console.print(Markdown(f"**Hint {number}/{total}.** {plain_math(text)}"))
+    if len(shown) < total:
+        console.print(f"[dim]Run again for hint {len(shown) + 1}.[/dim]")
+    else:
+        console.print("[dim]That was the last hint.[/dim]")
+
+
+@main.command()
+@click.argument("submission", metavar="SUBMISSION")
+@set_option
+@click.option("--seed", type=int, help="Seed for the sample points (default 0, or $ADGRADER_SEED).")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=10.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Wall-clock limit for each answer.",
+)
+@puzzles_option
+def watch(
+    submission: str, set_name: str | None, seed: int | None, timeout: float, puzzles_dir: str | None
+) -> None:
+    """Grade SUBMISSION, then again every time it is saved, on one screen.
+
+    The screen shows how many puzzles are solved, the summary, and the details of
+    the first unsolved puzzle. A syntax error while you edit is shown, and watching
+    goes on. Ctrl-C stops.
+    """
+    from rich.text import Text
+
+    from . import puzzles
+    from .report import text
+    from .watching import watch as run_watch
+
+    if not Path(submission).is_file():
+        raise UsageError(f"no such file: {submission!r}")
+    pset = puzzles.load_set(_resolve_set(set_name, submission), puzzles_dir)
+    console = _console()
+
+    def show(report: Any) -> None:
+        console.clear()
+        text.render_focus(report, console, pset)
+        console.print(
+            Text(f"watching {submission}: save to grade again, Ctrl-C to stop", style="dim")
+        )
+
+    def missing(message: str) -> None:
+        console.print(Text(f"{message}; waiting for the file to come back", style="yellow"))
+
+    try:
+        run_watch(Path(submission), pset, show, missing, seed=seed, timeout=timeout)
+    except KeyboardInterrupt:
+        console.print(Text("stopped watching", style="dim"))

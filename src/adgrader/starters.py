@@ -6,7 +6,10 @@ check fails (it does not error) and says which entries are wrong.
 
 from __future__ import annotations
 
-from .puzzles import Puzzle, PuzzleSet
+import textwrap
+
+from .formula import plain_math
+from .puzzles import Puzzle, PuzzleSet, shape_text
 
 
 def _shape(dims: tuple[str | int, ...]) -> str:
@@ -18,8 +21,7 @@ def jac_starter(puzzle: Puzzle) -> str:
     """`def jac_<id>(x): return np.zeros(...)`, one zero Jacobian per input."""
     args = ", ".join(puzzle.arg_names)
     zeros = ", ".join(f"np.zeros({_shape(puzzle.jac_dims(i.name))})" for i in puzzle.inputs)
-    what = "the Jacobian" if len(puzzle.inputs) == 1 else "(d/dx, d/dy)"
-    return f"def jac_{puzzle.id}({args}):\n    return {zeros}  # fill in: {what}\n"
+    return f"def jac_{puzzle.id}({args}):\n    return {zeros}  # fill in\n"
 
 
 def dx_starter(puzzle: Puzzle) -> str:
@@ -36,8 +38,23 @@ def dx_starter(puzzle: Puzzle) -> str:
     return "\n".join(lines) + "\n"
 
 
+def comment(puzzle: Puzzle) -> str:
+    """The puzzle's title and statement as comment lines, formulas as plain text."""
+    lines = [f"{puzzle.number}. {puzzle.title} ({puzzle.id})"]
+    lines += textwrap.wrap(" ".join(plain_math(puzzle.statement).split()), 76)
+    shapes = ", ".join(f"{i.name} {shape_text(i.dims, i.shape)}" for i in puzzle.inputs)
+    lines.append(f"inputs: {shapes}; output {shape_text(puzzle.output_dims, puzzle.out_shape)}")
+    return "".join(f"# {line}".rstrip() + "\n" for line in lines)
+
+
 def starter_file(pset: PuzzleSet, form: str) -> str:
-    """A whole submission stubbing every puzzle of the set in one form."""
+    """A whole submission stubbing every puzzle of the set in one form, each with its
+    statement as a comment; every stub runs and returns a zero Jacobian."""
     render = jac_starter if form == "jac" else dx_starter
-    head = f"# adgrader: set={pset.id}\n# {pset.title}: every answer is a stub to fill in.\n"
-    return head + "".join(f"\n\n{render(p)}" for p in pset.puzzles)
+    head = (
+        f"# adgrader: set={pset.id}\n"
+        f"# {pset.title}.\n"
+        f"# Fill in each answer, then: adgrader check <this file>\n"
+        f"# adgrader show <id> explains a puzzle; adgrader hint <id> gives a hint.\n"
+    )
+    return head + "".join(f"\n\n{comment(p)}{render(p)}" for p in pset.puzzles)

@@ -9,7 +9,7 @@ from rich.text import Text
 
 from ..puzzles import Input, Puzzle, PuzzleSet
 from ..result import Report
-from .text import progress_line, status_text
+from .text import progress, status_text
 
 
 def dims_text(shape: tuple[int, ...]) -> str:
@@ -65,4 +65,4 @@ def render(sets: list[PuzzleSet], console: Console, report: Report | None = None
                 lines.append(f"Notebook names: {aliases(pset)}")
             console.print(Text("\n".join(lines), style="dim"))
     if report is not None:
-        console.print(progress_line(report, verb="solved"))
+        console.print(progress(report, verb="solved"))

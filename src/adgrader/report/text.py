@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich import box
 from rich.console import Console, Group, RenderableType
+from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
@@ -106,25 +107,58 @@ def progress_line(report: Report, verb: str = "passed") -> Text:
     return text
 
 
-def render(report: Report, console: Console, pset: PuzzleSet | None = None) -> None:
-    """Print the whole report: header, summary table, details of each failing puzzle, totals."""
-    header = Text()
-    header.append("adgrader ", style="bold")
-    header.append(
+def header(report: Report) -> Text:
+    text = Text()
+    text.append("adgrader ", style="bold")
+    text.append(
         f"{report.submission} · set {report.set} · seed {report.seed} · "
         f"{report.points} point{'s' if report.points != 1 else ''}",
         style="dim",
     )
-    console.print(header)
+    return text
+
+
+def progress(report: Report, verb: str = "passed") -> Table:
+    """A bar of the puzzles passed, then `12/20 passed · score ... · 3 failed`."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column()
+    bar = ProgressBar(
+        total=max(len(report.puzzles), 1),
+        completed=report.passed,
+        width=24,
+        complete_style="green",
+        finished_style="bold green",
+    )
+    grid.add_row(bar, progress_line(report, verb))
+    return grid
+
+
+def render(report: Report, console: Console, pset: PuzzleSet | None = None) -> None:
+    """Print the whole report: header, summary table, details of each failing puzzle, totals."""
+    console.print(header(report))
     console.print(summary(report))
     for p in report.puzzles:
         if p.status in ("failed", "error", "timeout", "violation") or p.warnings:
             console.print(details(p, pset))
             console.print()
-    console.print(progress_line(report))
+    console.print(progress(report))
     hint = next_step(report)
     if hint:
         console.print(Text(hint, style="dim"))
+
+
+def render_focus(report: Report, console: Console, pset: PuzzleSet | None = None) -> None:
+    """One screen for a learner at work: progress, the summary, then only the first
+    unsolved puzzle in full."""
+    console.print(header(report))
+    console.print(progress(report, "solved"))
+    console.print(summary(report))
+    first = next((p for p in report.puzzles if not p.passed), None)
+    if first is None:
+        console.print(Text("Every puzzle solved.", style="bold green"))
+        return
+    console.print(details(first, pset))
 
 
 def next_step(report: Report) -> str:

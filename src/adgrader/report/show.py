@@ -1,0 +1,65 @@
+"""The `show` view: one puzzle, its formula readable in a terminal, and both starters."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group, RenderableType
+from rich.markdown import Markdown
+from rich.panel import Panel
+from rich.syntax import Syntax
+from rich.table import Table
+from rich.text import Text
+
+from ..formula import plain_math
+from ..puzzles import Puzzle, PuzzleSet, shape_text
+from ..starters import dx_starter, jac_starter
+
+
+def facts(puzzle: Puzzle, pset: PuzzleSet) -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    for inp in puzzle.inputs:
+        table.add_row(
+            f"input {inp.name}",
+            shape_text(inp.dims, inp.shape)
+            + f", sampled in [{inp.bounds[0]:g}, {inp.bounds[1]:g})",
+        )
+    table.add_row("output", shape_text(puzzle.output_dims, puzzle.out_shape))
+    for inp in puzzle.inputs:
+        table.add_row(
+            f"d/d{inp.name}", shape_text(puzzle.jac_dims(inp.name), puzzle.jac_shape(inp.name))
+        )
+    givens = [f"{k} = {v}" for k, v in puzzle.dims.items()]
+    givens += [f"{k} = {v}" for k, v in puzzle.givens.items()]
+    if givens:
+        table.add_row("givens", "\n".join(givens))
+    table.add_row("f", puzzle.f)
+    rules = [f"{r.name} ({r.severity})" for r in pset.rules if r.severity != "off"]
+    if rules:
+        table.add_row("rules", ", ".join(rules))
+    names = puzzle.answer_names()
+    table.add_row("answer with", " or ".join([*names["jac"], *names["dx"]]))
+    if puzzle.hints:
+        table.add_row("hints", f"{len(puzzle.hints)}: adgrader hint {puzzle.id}")
+    return table
+
+
+def render(puzzle: Puzzle, pset: PuzzleSet, console: Console) -> None:
+    parts: list[RenderableType] = [
+        Text(f"{puzzle.number}. {puzzle.title} ({puzzle.id}) · set {pset.id}", style="bold"),
+        Markdown(plain_math(puzzle.statement)),
+        Text(""),
+        facts(puzzle, pset),
+    ]
+    console.print(Group(*parts))
+    for title, code in (("jac form", jac_starter(puzzle)), ("dx form", dx_starter(puzzle))):
+        console.print(
+            Panel(
+                Syntax(
+                    code, "python", theme="ansi_dark", background_color="default", word_wrap=True
+                ),
+                title=title,
+                title_align="left",
+                expand=False,
+            )
+        )

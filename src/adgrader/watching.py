@@ -1,0 +1,70 @@
+"""`adgrader watch`: grade a submission again each time it is saved.
+
+A fork server started once keeps jax imported, and the oracle stays in this process,
+so each new verdict costs only the answers: a fresh answer process is forked for every
+grading (never the same one twice, never this process).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from .errors import UsageError
+from .grading import check_against
+from .puzzles import PuzzleSet
+from .result import Report
+from .sandbox import ForkServer
+
+DEBOUNCE_MS = 50
+
+
+def watch(
+    path: Path,
+    pset: PuzzleSet,
+    on_report: Callable[[Report], None],
+    on_missing: Callable[[str], None] = lambda message: None,
+    *,
+    seed: int | None = None,
+    points: int = 3,
+    timeout: float = 10.0,
+    stop: threading.Event | None = None,
+) -> None:
+    """Grade `path` now and after every change to it, until `stop` is set (or Ctrl-C)."""
+    try:
+        from watchfiles import watch as file_changes
+    except ImportError:
+        raise UsageError("watch needs watchfiles: pip install 'adgrader[watch]'") from None
+    target = path.resolve()
+    with tempfile.TemporaryDirectory(prefix="adgrader-watch-") as tmp:
+        try:
+            server: ForkServer | None = ForkServer(Path(tmp))
+        except OSError:
+            server = None
+
+        def grade() -> None:
+            try:
+                on_report(
+                    check_against(
+                        target, pset, seed=seed, points=points, timeout=timeout, server=server
+                    )
+                )
+            except UsageError as exc:  # saved as a new file: missing for a moment
+                on_missing(str(exc))
+
+        try:
+            grade()
+            for changes in file_changes(
+                target.parent,
+                debounce=DEBOUNCE_MS,
+                step=20,
+                stop_event=stop,
+                watch_filter=lambda change, name: Path(name).resolve() == target,
+            ):
+                if changes:
+                    grade()
+        finally:
+            if server is not None:
+                server.close()

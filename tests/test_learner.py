@@ -1,0 +1,123 @@
+"""The learner's loop: show, init, hint, watch, and progress at the end of check and list."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from adgrader.cli import main
+from adgrader.puzzles import load_set
+from adgrader.result import Report
+from adgrader.watching import watch
+
+from .conftest import ROOT, SUBMISSIONS, Grade, check_golden
+
+ENV = {"COLUMNS": "80", "ADGRADER_SEED": "", "ADGRADER_PUZZLES": ""}
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args), env=ENV, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_show_tells_everything_about_a_puzzle() -> None:
+    code, out, _ = run("show", "relu")
+    assert code == 0
+    check_golden("show_relu.txt", out)
+
+
+def test_show_makes_formulas_readable() -> None:
+    code, out, _ = run("show", "conv2d", "--set", "classic")
+    assert code == 0
+    flat = " ".join(out.split())
+    assert "f(x, y)[o,p] = 1/(KH · KW) Σ[a, b] x[o + a, p + b] y[a,b]" in flat
+    assert "def jac_conv2d(x, y):" in out and "def fb_conv2d(x, y):" in out
+    assert run("show", "nope")[0] == 2
+
+
+def test_init_writes_stubs_that_run_and_fail(tmp_path: Path, grade: Grade) -> None:
+    target = tmp_path / "answers.py"
+    code, out, _ = run("init", str(target), "--set", "classic", "--form", "jac")
+    assert code == 0 and "21 puzzles of set classic, jac form" in out
+    text = target.read_text()
+    assert text.startswith("# adgrader: set=classic\n")
+    zeros = "np.zeros((M, M, M, M))"
+    assert f"def jac_matmul(x, y):\n    return {zeros}, {zeros}" in text
+    assert "# 20. Matmul (matmul)" in text
+    report = grade(target, "classic", puzzles=("id", "sort", "matmul"))
+    assert [p.status for p in report.puzzles] == ["failed", "failed", "failed"]
+
+
+def test_init_never_overwrites_without_force(tmp_path: Path) -> None:
+    target = tmp_path / "answers.py"
+    target.write_text("# my work\n")
+    code, _, err = run("init", str(target))
+    assert code == 2 and "exists; use --force" in err
+    assert target.read_text() == "# my work\n"
+    assert run("init", str(target), "--force")[0] == 0
+    assert "def jac_relu(x):" in target.read_text()
+
+
+def test_hints_are_revealed_one_more_each_time(tmp_path: Path) -> None:
+    submission = tmp_path / "answers.py"
+    submission.write_text("")
+    relu = load_set("jax").get("relu")
+    assert len(relu.hints) >= 2
+    code, first, _ = run("hint", "relu", "--file", str(submission))
+    assert code == 0 and "Hint 1/" in first and "Hint 2/" not in first
+    code, second, _ = run("hint", "relu", "--file", str(submission))
+    assert "Hint 1/" in second and "Hint 2/" in second
+    assert (tmp_path / ".adgrader-hints.json").read_text().count('"jax/relu": 2') == 1
+    run("hint", "relu", "--file", str(submission), "--reset")
+    assert "Hint 2/" not in run("hint", "relu", "--file", str(submission))[1]
+
+
+def test_every_built_in_puzzle_has_at_least_two_hints() -> None:
+    for set_id in ("jax", "classic"):
+        assert all(len(p.hints) >= 2 for p in load_set(set_id).puzzles), set_id
+
+
+def test_check_and_list_end_with_the_same_progress() -> None:
+    _, checked, _ = run("check", "submissions/jax_mistakes.py")
+    _, listed, _ = run("list", "submissions/jax_mistakes.py")
+    assert "14/20 passed · score 14/20 · 6 failed" in checked
+    assert "14/20 solved · score 14/20 · 6 failed" in listed
+    assert "━" in checked.splitlines()[-2] and "━" in listed.splitlines()[-1]
+
+
+@pytest.mark.timeout(90)
+def test_watch_grades_again_on_every_save_and_survives_a_syntax_error(tmp_path: Path) -> None:
+    path = tmp_path / "answers.py"
+    shutil.copy(SUBMISSIONS / "jax_mistakes.py", path)
+    reports: list[Report] = []
+    stop = threading.Event()
+    worker = threading.Thread(target=watch, args=(path, load_set("jax"), reports.append),
+                              kwargs={"stop": stop})
+    worker.start()
+
+    def next_report(seen: int) -> Report:
+        deadline = time.monotonic() + 60
+        while len(reports) == seen and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(reports) > seen, "no new verdict"
+        return reports[-1]
+
+    try:
+        assert next_report(0).passed == 14
+        time.sleep(0.2)
+        path.write_text("def jac_id(x)\n    return 2\n")
+        broken = next_report(1)
+        assert {p.status for p in broken.puzzles} == {"error"}
+        assert "syntax error at line 1" in broken.puzzles[0].message
+        time.sleep(0.2)
+        path.write_text((ROOT / "submissions" / "jax_solution.py").read_text())
+        assert next_report(2).all_passed
+    finally:
+        stop.set()
+        worker.join(timeout=30)
+    assert not worker.is_alive()
