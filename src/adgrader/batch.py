@@ -20,9 +20,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import AdgraderError, UsageError
-from .grading import DEFAULT_POINTS, DEFAULT_TIMEOUT, check_against, default_seed
+from .grading import (
+    DEFAULT_POINTS,
+    DEFAULT_TIMEOUT,
+    check_against,
+    default_seed,
+    uniform_report,
+)
 from .puzzles import PuzzleSet
-from .result import PuzzleResult, Report
+from .result import Report
 from .sandbox import ForkServer, Limits
 
 SUFFIXES = (".py",)
@@ -173,22 +179,8 @@ def _grade_one(
             server=server,
         )
     except (AdgraderError, OSError) as exc:
-        return Report(
-            submission=str(path),
-            set=pset.id,
-            seed=seed,
-            points=points,
-            duration=time.monotonic() - started,
-            puzzles=[
-                PuzzleResult(
-                    id=p.id,
-                    title=p.title,
-                    status="error",
-                    message=f"not graded: {exc}",
-                    max_score=p.score,
-                )
-                for p in pset.select(puzzles)
-            ],
+        return uniform_report(
+            path, pset, pset.select(puzzles), seed, points, started, "error", f"not graded: {exc}"
         )
 
 

@@ -109,6 +109,38 @@ def main() -> None:
     """
 
 
+seed_option = click.option(
+    "--seed", type=int, help="Seed for the sample points (default 0, or $ADGRADER_SEED)."
+)
+points_option = click.option(
+    "--points",
+    "-k",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="Random points per puzzle.",
+)
+timeout_option = click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=10.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Wall-clock limit for each answer.",
+)
+puzzle_option = click.option(
+    "-p",
+    "--puzzle",
+    "puzzle_ids",
+    multiple=True,
+    metavar="ID",
+    help="Grade only this puzzle (repeat for more).",
+)
+strict_option = click.option(
+    "--strict", is_flag=True, help="Treat every rule as an error: a warning becomes a violation."
+)
+
+
 def _resolve_set(set_name: str | None, submission: str | None) -> str | None:
     if set_name or not submission:
         return set_name
@@ -127,7 +159,7 @@ def _console(file: Any = None, width: int | None = None) -> Any:
 @click.argument("submission", required=False, metavar="[SUBMISSION]")
 @set_option
 @puzzles_option
-@click.option("--seed", type=int, help="Seed for the sample points (default 0, or $ADGRADER_SEED).")
+@seed_option
 def list_cmd(
     submission: str | None, set_name: str | None, puzzles_dir: str | None, seed: int | None
 ) -> None:
@@ -159,23 +191,17 @@ def list_cmd(
 @main.command()
 @click.argument("submission", metavar="SUBMISSION")
 @set_option
-@click.option(
-    "-p",
-    "--puzzle",
-    "puzzle_ids",
-    multiple=True,
-    metavar="ID",
-    help="Grade only this puzzle (repeat for more).",
-)
+@puzzle_option
 @click.option(
     "--format",
     "fmt",
     type=click.Choice(FORMATS),
+    metavar="FORMAT",
     default="text",
     show_default=True,
-    help="text for people; json, junit, gradescope for machines (to stdout, or to -o "
-    "FILE with the text report on the terminal); github: annotations beside the text "
-    "report, and a summary in $GITHUB_STEP_SUMMARY.",
+    help="text (for people), json, junit, gradescope (for machines: to stdout, or to -o "
+    "FILE with the text report on the terminal), or github (annotations beside the text "
+    "report, and a summary in $GITHUB_STEP_SUMMARY).",
 )
 @click.option(
     "-o",
@@ -184,26 +210,10 @@ def list_cmd(
     type=click.Path(dir_okay=False),
     help="Write the report in --format to FILE; the terminal still shows the text report.",
 )
-@click.option("--seed", type=int, help="Seed for the sample points (default 0, or $ADGRADER_SEED).")
-@click.option(
-    "--points",
-    "-k",
-    type=click.IntRange(min=1),
-    default=3,
-    show_default=True,
-    help="Random points per puzzle.",
-)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=10.0,
-    show_default=True,
-    metavar="SECONDS",
-    help="Wall-clock limit for each answer.",
-)
-@click.option(
-    "--strict", is_flag=True, help="Treat every rule as an error: a warning becomes a violation."
-)
+@seed_option
+@points_option
+@timeout_option
+@strict_option
 @puzzles_option
 def check(
     submission: str,
@@ -275,14 +285,7 @@ def check(
 @main.command()
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @set_option
-@click.option(
-    "-p",
-    "--puzzle",
-    "puzzle_ids",
-    multiple=True,
-    metavar="ID",
-    help="Grade only this puzzle (repeat for more).",
-)
+@puzzle_option
 @click.option(
     "-j",
     "--jobs",
@@ -298,24 +301,10 @@ def check(
     metavar="DIR",
     help="Folder for reports/<submission>.json and grades.csv.",
 )
-@click.option("--seed", type=int, help="Seed for the sample points (default 0, or $ADGRADER_SEED).")
-@click.option(
-    "--points",
-    "-k",
-    type=click.IntRange(min=1),
-    default=3,
-    show_default=True,
-    help="Random points per puzzle.",
-)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=10.0,
-    show_default=True,
-    metavar="SECONDS",
-    help="Wall-clock limit for each answer.",
-)
-@click.option("--strict", is_flag=True, help="Treat every rule as an error.")
+@seed_option
+@points_option
+@timeout_option
+@strict_option
 @puzzles_option
 def grade(
     paths: tuple[str, ...],
@@ -539,15 +528,8 @@ def hint(
 @main.command()
 @click.argument("submission", metavar="SUBMISSION")
 @set_option
-@click.option("--seed", type=int, help="Seed for the sample points (default 0, or $ADGRADER_SEED).")
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=10.0,
-    show_default=True,
-    metavar="SECONDS",
-    help="Wall-clock limit for each answer.",
-)
+@seed_option
+@timeout_option
 @puzzles_option
 def watch(
     submission: str, set_name: str | None, seed: int | None, timeout: float, puzzles_dir: str | None

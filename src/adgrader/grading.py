@@ -91,14 +91,8 @@ def check_against(
     seed = default_seed() if seed is None else seed
     source, unusable = read_source(path)
     if unusable is not None:
-        return Report(
-            submission=str(path),
-            set=pset.id,
-            seed=seed,
-            points=points,
-            duration=time.monotonic() - started,
-            puzzles=[_unusable(p, unusable) for p in selection],
-        )
+        status, message = unusable
+        return uniform_report(path, pset, selection, seed, points, started, status, message)
     findings = rule_findings(source, pset, selection, strict)
     if processes is None:
         oracle_ready = all(
@@ -178,10 +172,27 @@ def read_source(path: Path) -> tuple[str, tuple[str, str] | None]:
     return text, None
 
 
-def _unusable(puzzle: Puzzle, why: tuple[str, str]) -> PuzzleResult:
-    status, message = why
-    return PuzzleResult(
-        id=puzzle.id, title=puzzle.title, status=status, message=message, max_score=puzzle.score
+def uniform_report(
+    path: Path,
+    pset: PuzzleSet,
+    selection: Sequence[Puzzle],
+    seed: int,
+    points: int,
+    started: float,
+    status: str,
+    message: str,
+) -> Report:
+    """A report giving every selected puzzle the same status and message."""
+    return Report(
+        submission=str(path),
+        set=pset.id,
+        seed=seed,
+        points=points,
+        duration=time.monotonic() - started,
+        puzzles=[
+            PuzzleResult(id=p.id, title=p.title, status=status, message=message, max_score=p.score)
+            for p in selection
+        ],
     )
 
 

@@ -62,7 +62,7 @@ def progress_text(report: Report, verb: str = "passed") -> str:
 def message(p: PuzzleResult) -> str:
     """The puzzle's message, or a stand-in when the grader left it empty."""
     if p.message:
-        return p.message
+        return f"{p.message}\nLooks like: {p.diagnosis}" if p.diagnosis else p.message
     if p.status == "missing":
         return f"no answer found: define jac_{p.id} or fb_{p.id}"
     if p.status == "passed":

@@ -23,6 +23,7 @@ def puzzle(p: PuzzleResult) -> dict[str, Any]:
         "score": p.score,
         "max_score": p.max_score,
         "message": p.message,
+        "diagnosis": p.diagnosis,
         "line": p.line,
         "warnings": [finding(w) for w in p.warnings],
         "violations": [finding(v) for v in p.violations],

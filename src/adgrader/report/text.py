@@ -78,6 +78,9 @@ def details(p: PuzzleResult, pset: PuzzleSet | None) -> RenderableType:
     if p.message:
         head.append("\n")
         head.append(p.message, style=STYLE.get(p.status, ("", ""))[1])
+    if p.diagnosis:
+        head.append("\nLooks like: ", style="bold cyan")
+        head.append(p.diagnosis, style="cyan")
     parts: list[RenderableType] = [head]
     if p.mismatches:
         puzzle = pset.get(p.id) if pset else None
