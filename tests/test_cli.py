@@ -214,3 +214,16 @@ def test_gradescope_results_go_to_stdout() -> None:
     assert code == 1
     data = json.loads(out)
     assert data["score"] == 14.0 and data["max_score"] == 20.0 and len(data["tests"]) == 20
+
+
+def test_plot_writes_a_picture_per_wrong_puzzle(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        ["check", "submissions/jax_mistakes.py", "--plot", str(tmp_path / "pics")],
+        env=ENV,
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 1
+    pictures = sorted(p.name for p in (tmp_path / "pics").iterdir())
+    assert pictures == ["conv1d.png", "cos.png", "cumsum.png", "emean.png", "running_mean.png"]
+    assert "wrote 5 picture(s)" in result.stderr

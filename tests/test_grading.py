@@ -115,5 +115,7 @@ def test_points_per_puzzle_come_from_the_set_file(tmp_path) -> None:  # type: ig
     answers.write_text("def jac_neg(x):\n    return -1.0 * (Os == Is)\n")
     report = adgrader.check(answers, puzzles_dir=folder)
     assert [(p.id, p.score, p.max_score) for p in report.puzzles] == [
-        ("neg", 2.5, 2.5), ("relu", 0.0, 1.0)]
+        ("neg", 2.5, 2.5),
+        ("relu", 0.0, 1.0),
+    ]
     assert (report.score, report.max_score) == (2.5, 3.5)

@@ -96,8 +96,9 @@ def test_watch_grades_again_on_every_save_and_survives_a_syntax_error(tmp_path: 
     shutil.copy(SUBMISSIONS / "jax_mistakes.py", path)
     reports: list[Report] = []
     stop = threading.Event()
-    worker = threading.Thread(target=watch, args=(path, load_set("jax"), reports.append),
-                              kwargs={"stop": stop})
+    worker = threading.Thread(
+        target=watch, args=(path, load_set("jax"), reports.append), kwargs={"stop": stop}
+    )
     worker.start()
 
     def next_report(seen: int) -> Report:

@@ -214,6 +214,13 @@ def list_cmd(
 @points_option
 @timeout_option
 @strict_option
+@click.option(
+    "--plot",
+    "plot_dir",
+    metavar="DIR",
+    help="Write a PNG of each wrong Jacobian (yours | expected | difference) to DIR. "
+    "Needs matplotlib: pip install 'adgrader[plot]'.",
+)
 @puzzles_option
 def check(
     submission: str,
@@ -225,6 +232,7 @@ def check(
     points: int,
     timeout: float,
     strict: bool,
+    plot_dir: str | None,
     puzzles_dir: str | None,
 ) -> None:
     """Grade every answer in SUBMISSION (a .py file) against jax.jacfwd.
@@ -279,6 +287,11 @@ def check(
             text.render(report, _console(), pset)
         if fmt == "github":
             append_step_summary(report, pset)
+    if plot_dir:
+        from .plot import write_pngs
+
+        pictures = write_pngs(report, pset, Path(plot_dir))
+        click.echo(f"wrote {len(pictures)} picture(s) to {plot_dir}", err=True)
     sys.exit(EXIT_PASSED if report.all_passed else EXIT_FAILED)
 
 

@@ -137,13 +137,26 @@ def progress(report: Report, verb: str = "passed") -> Table:
     return grid
 
 
+def show_heatmaps(console: Console) -> bool:
+    """Pictures of the Jacobians go to a colour terminal only (never into files or CI logs)."""
+    return console.is_terminal and console.color_system is not None
+
+
 def render(report: Report, console: Console, pset: PuzzleSet | None = None) -> None:
-    """Print the whole report: header, summary table, details of each failing puzzle, totals."""
+    """Print the whole report: header, summary table, details of each failing puzzle, totals.
+
+    In a colour terminal, a failing puzzle's Jacobians are also drawn as heatmaps when
+    they fit the screen.
+    """
+    from .heatmap import render_heatmaps
+
     console.print(header(report))
     console.print(summary(report))
     for p in report.puzzles:
         if p.status in ("failed", "error", "timeout", "violation") or p.warnings:
             console.print(details(p, pset))
+            if pset is not None and p.arrays and show_heatmaps(console):
+                render_heatmaps(p, pset.get(p.id), console)
             console.print()
     console.print(progress(report))
     hint = next_step(report)
@@ -162,6 +175,10 @@ def render_focus(report: Report, console: Console, pset: PuzzleSet | None = None
         console.print(Text("Every puzzle solved.", style="bold green"))
         return
     console.print(details(first, pset))
+    if pset is not None and first.arrays and show_heatmaps(console):
+        from .heatmap import render_heatmaps
+
+        render_heatmaps(first, pset.get(first.id), console)
 
 
 def next_step(report: Report) -> str:
