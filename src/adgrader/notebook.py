@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat  # type: ignore[import-untyped]
+import nbformat
 
 from .errors import UsageError
 from .puzzles import Puzzle, PuzzleSet
@@ -40,9 +40,11 @@ SHARED_NAMES: dict[str, tuple[str, ...]] = {
     "fb_mean": ("mean", "mean_reduce"),
     "fb_conv": ("conv1d", "conv2d"),
 }
-_HEADER = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]*Problem\b[ \t]*(\d*)[ \t]*[:.\-–—]?[ \t]*(.*?)[ \t#]*$")
+_HEADER = re.compile(
+    r"^[ \t]{0,3}#{1,6}[ \t]*Problem\b[ \t]*(\d*)[ \t]*[:.\-\u2013\u2014]?[ \t]*(.*?)[ \t#]*$"
+)
 _MAGIC = re.compile(r"^[ \t]*[!%]")
-_TEXT_DEF = re.compile(r"^(?:async[ \t]+)?def[ \t]+(jac|jac_\w+|fb_\w+)[ \t]*\(", re.MULTILINE)
+_TEXT_DEF = re.compile(r"^(?:async[ \t]+)?def[ \t]+(jac|jac_\w+|fb_\w+)[ \t]*\(")
 
 
 @dataclass
@@ -110,7 +112,8 @@ def extract(path: Path, pset: PuzzleSet) -> Extracted:
         if kind == "markdown":
             found_header = _last_header(text)
             if found_header is not None:
-                header = _Header(number, found_header, titles.get(_normal(found_header)))
+                title = _header_title(found_header)
+                header = _Header(number, found_header, titles.get(_normal(title)))
             continue
         if kind != "code" or not text.strip():
             continue
@@ -174,7 +177,7 @@ def _read_cells(path: Path) -> list[tuple[str, str]]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            book = nbformat.read(str(path), as_version=4)
+            book = nbformat.read(str(path), as_version=4)  # type: ignore[no-untyped-call]
     except OSError as exc:
         raise UsageError(f"cannot read {str(path)!r}: {exc.strerror}") from None
     except Exception as exc:  # nbformat raises JSON, validation and version errors
@@ -221,16 +224,16 @@ def _last_header(text: str) -> str | None:
     for row in text.split("\n"):
         match = _HEADER.match(row)
         if match:
-            found = row.strip()
+            found = row.strip().strip("#").strip()
     return found
 
 
 def _header_title(header: str) -> str:
-    match = _HEADER.match(header)
+    match = _HEADER.match("# " + header)
     return match.group(2) if match else header
 
 
-def _answer_name(name: str, pset: PuzzleSet, by_id: dict[str, Puzzle]) -> bool:
+def _answer_name(name: str, by_id: dict[str, Puzzle]) -> bool:
     """Whether a top-level name is an answer: `jac`, `jac_<id>` or any `fb_<name>`."""
     if name == "jac" or name.startswith("fb_"):
         return True
@@ -262,7 +265,7 @@ def _answers_in(
     for stmt in tree.body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             name = stmt.name
-            if not _answer_name(name, pset, by_id):
+            if not _answer_name(name, by_id):
                 continue
             first = min([stmt.lineno, *(d.lineno for d in stmt.decorator_list)])
             chunk = _Chunk(cell, _take(rows, first, stmt))
@@ -279,7 +282,7 @@ def _answers_in(
             and isinstance(stmt.value, ast.Lambda)
             and len(stmt.targets) == 1
             and isinstance(stmt.targets[0], ast.Name)
-            and _answer_name(stmt.targets[0].id, pset, by_id)
+            and _answer_name(stmt.targets[0].id, by_id)
         ):
             target = stmt.targets[0]
             chunk = _Chunk(cell, _take(rows, stmt.lineno, stmt))
@@ -315,27 +318,29 @@ def _name_puzzle(
     name = answer.name
     header_puzzle = header.puzzle if header else None
     if name.startswith("jac_") and name[4:] in by_id:
-        answer.puzzle, answer.how = name[4:], "its name"
+        answer.puzzle, answer.how = name[4:], f"{name} matched puzzle {name[4:]} by its name"
         return
     if name == "jac" or not _candidates(name, pset, by_id):
         if header is not None and header_puzzle is not None:
             answer.puzzle, answer.header = header_puzzle, header.text
-            answer.how = f"problem header {_header_title(header.text).strip()!r}"
+            answer.how = f"problem header {header.text!r} matched puzzle {header_puzzle}"
         else:
             answer.header = header.text if header else None
         return
     candidates = _candidates(name, pset, by_id)
     if len(candidates) == 1:
-        answer.puzzle, answer.how = candidates[0], "its name"
+        answer.puzzle = candidates[0]
+        answer.how = f"{name} matched puzzle {candidates[0]} by its name"
         return
     if header_puzzle in candidates and header is not None:
         answer.puzzle, answer.header = header_puzzle, header.text
-        answer.how = f"its name and problem header {_header_title(header.text).strip()!r}"
+        answer.how = f"{name} with problem header {header.text!r} matched puzzle {header_puzzle}"
         return
     if node is not None:
         fitting = [pid for pid in candidates if _fits(node, by_id[pid])]
         if len(fitting) == 1:
-            answer.puzzle, answer.how = fitting[0], "its name and arguments"
+            answer.puzzle = fitting[0]
+            answer.how = f"{name} matched puzzle {fitting[0]} by its name and arguments"
             return
     answer.candidates = candidates  # the order decides
 
@@ -371,18 +376,13 @@ def _broken_answer(
     while rows and not rows[-1].strip():
         rows.pop()
     chunk = _Chunk(cell, [(n, row) for n, row in enumerate(rows, start=1)])
-    named: _Answer | None = None
-    for match in _TEXT_DEF.finditer("\n".join(rows)):
-        name = match.group(1)
-        if not _answer_name(name, pset, by_id):
-            continue
-        line = "\n".join(rows).count("\n", 0, match.start(1))
-        start = match.start(1) - sum(len(r) + 1 for r in rows[:line])
-        renames = [(line, start, start + len(name))]
-        if named is None:
-            named = _Answer(cell, name, chunk, renames)
-            _name_puzzle(named, None, pset, by_id, header)
-    return named
+    for number, row in enumerate(rows):
+        match = _TEXT_DEF.match(row)
+        if match and _answer_name(match.group(1), by_id):
+            answer = _Answer(cell, match.group(1), chunk, [(number, *match.span(1))])
+            _name_puzzle(answer, None, pset, by_id, header)
+            return answer
+    return None
 
 
 # ---------------------------------------------------------------- imports
@@ -425,7 +425,16 @@ def _resolve(answers: list[_Answer], pset: PuzzleSet, notes: list[str]) -> None:
         if answer.puzzle is None and answer.candidates:
             free = [pid for pid in answer.candidates if pid not in taken and pid not in claimed]
             answer.puzzle = free[0] if free else answer.candidates[-1]
-            answer.how = f"its name {answer.name} (number {answer.candidates.index(answer.puzzle) + 1} of {len(answer.candidates)} in notebook order)"
+            answer.how = (
+                f"{answer.name} matched puzzle {answer.puzzle} by its name and the "
+                f"notebook's order ({' then '.join(answer.candidates)})"
+            )
+        elif answer.puzzle is None and answer.name != "jac":
+            notes.append(
+                f"cell {answer.cell}: {answer.name} ignored: it names no puzzle of set "
+                f"{pset.id}, and no problem header before it does"
+            )
+            continue
         elif answer.puzzle is None:
             pick = next(
                 (pid for pid in order[previous + 1 :] if pid not in taken and pid not in claimed),
@@ -443,20 +452,20 @@ def _resolve(answers: list[_Answer], pset: PuzzleSet, notes: list[str]) -> None:
                 )
                 continue
             answer.puzzle = pick
-            answer.how = f"order ({said}; next puzzle of the set)"
-        notes.append(f"cell {answer.cell}: {answer.name} matched puzzle {answer.puzzle} by {answer.how}")
+            answer.how = f"{answer.name} taken as puzzle {pick}, the next in set order: {said}"
+        notes.append(f"cell {answer.cell}: {answer.how}")
         taken.add(answer.puzzle)
         previous = order.index(answer.puzzle)
 
 
-def _renamed(answer: _Answer, pset: PuzzleSet) -> list[tuple[int, str]]:
+def _renamed(answer: _Answer) -> list[tuple[int, str]]:
     assert answer.puzzle is not None
     rows = list(answer.chunk.rows)
     for index, start, end in answer.renames:
         old = rows[index][1][start:end]
         if old == "jac":
             new = f"jac_{answer.puzzle}"
-        elif old.startswith("fb_") and not (old == f"fb_{answer.puzzle}"):
+        elif old.startswith("fb_"):
             new = f"fb_{answer.puzzle}"
         else:
             new = old
@@ -495,5 +504,5 @@ def _assemble(
             continue
         done.add(id(answer.chunk))
         out.extend(["", ""])
-        emit(answer.cell, _renamed(answer, pset))
+        emit(answer.cell, _renamed(answer))
     return Extracted("\n".join(out) + "\n", lines, found, notes)

@@ -28,6 +28,14 @@ class Finding:
     message: str
     line: int | None = None
     severity: str = "error"
+    cell: int | None = None  # for a notebook: the cell, and `line` is the line in that cell
+
+
+def where(line: int | None, cell: int | None) -> str:
+    """`line 12`, or `cell 7, line 3` in a notebook; "" when unknown."""
+    if cell is not None:
+        return f"cell {cell}, line {line}" if line else f"cell {cell}"
+    return f"line {line}" if line else ""
 
 
 @dataclass
@@ -40,6 +48,7 @@ class PuzzleResult:
     form: str | None = None
     message: str = ""
     line: int | None = None
+    cell: int | None = None  # for a notebook: the cell, and `line` is the line in that cell
     score: float = 0.0
     max_score: float = 1.0
     warnings: list[Finding] = field(default_factory=list)

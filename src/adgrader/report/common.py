@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from ..puzzles import Puzzle, PuzzleSet
-from ..result import Finding, Mismatch, PuzzleResult, Report
+from ..result import Finding, Mismatch, PuzzleResult, Report, where
 
 MISMATCH_HEADER = ("wrt", "out", "in", "yours", "expected")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
@@ -119,8 +119,8 @@ def findings(p: PuzzleResult) -> list[Finding]:
 def finding_line(f: Finding) -> str:
     """`rule broken [no-autodiff] line 12: ...`, worded as the terminal report does."""
     label = "warning" if f.severity == "warn" else "rule broken"
-    where = f"line {f.line}: " if f.line else ""
-    return f"{label} [{f.rule}] {where}{f.message}"
+    at = where(f.line, f.cell)
+    return f"{label} [{f.rule}] {at + ': ' if at else ''}{f.message}"
 
 
 # ---------------------------------------------------------------- plain text

@@ -76,13 +76,21 @@ def _error(report: Report, p: PuzzleResult) -> str:
         extra.append(more_entries(p, len(extra)))
     extra += [finding_line(f) for f in p.violations[:MESSAGE_LINES]]
     line = next((f.line for f in p.violations if f.line), p.line)
-    props = {"file": report.submission, "line": line, "title": f"{p.id}: {p.status}"}
+    props = {
+        "file": report.submission,
+        "line": None if p.cell else line,
+        "title": f"{p.id}: {p.status}" + (f" (cell {p.cell})" if p.cell else ""),
+    }
     return command("error", props, "\n".join([message(p), *extra]))
 
 
 def _warning(report: Report, p: PuzzleResult) -> str:
     line = next((f.line for f in p.warnings if f.line), p.line)
-    props = {"file": report.submission, "line": line, "title": f"{p.id}: warning"}
+    props = {
+        "file": report.submission,
+        "line": None if p.cell else line,
+        "title": f"{p.id}: warning" + (f" (cell {p.cell})" if p.cell else ""),
+    }
     return command("warning", props, "\n".join(finding_line(f) for f in p.warnings))
 
 

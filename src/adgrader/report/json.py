@@ -11,7 +11,7 @@ VERSION = 1
 
 
 def finding(f: Finding) -> dict[str, Any]:
-    return {"rule": f.rule, "message": f.message, "line": f.line}
+    return {"rule": f.rule, "message": f.message, "line": f.line, "cell": f.cell}
 
 
 def puzzle(p: PuzzleResult) -> dict[str, Any]:
@@ -25,6 +25,7 @@ def puzzle(p: PuzzleResult) -> dict[str, Any]:
         "message": p.message,
         "diagnosis": p.diagnosis,
         "line": p.line,
+        "cell": p.cell,
         "warnings": [finding(w) for w in p.warnings],
         "violations": [finding(v) for v in p.violations],
         "mismatches": {

@@ -9,8 +9,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ..puzzles import Puzzle, PuzzleSet
-from ..result import PuzzleResult, Report
-from .common import index, names, number, others_text, progress_head, score_text
+from ..result import PuzzleResult, Report, where
+from .common import finding_line, index, names, number, others_text, progress_head, score_text
 
 STYLE = {
     "passed": ("✓ passed", "green"),
@@ -73,8 +73,8 @@ def details(p: PuzzleResult, pset: PuzzleSet | None) -> RenderableType:
     head = Text()
     head.append(f"{p.id}", style="bold")
     head.append(f" · {p.title}")
-    if p.line:
-        head.append(f" · line {p.line}", style="dim")
+    if where(p.line, p.cell):
+        head.append(f" · {where(p.line, p.cell)}", style="dim")
     if p.message:
         head.append("\n")
         head.append(p.message, style=STYLE.get(p.status, ("", ""))[1])
@@ -89,14 +89,8 @@ def details(p: PuzzleResult, pset: PuzzleSet | None) -> RenderableType:
         if rest > 0:
             parts.append(Text(f"+{rest} more wrong entries", style="dim"))
     for finding in [*p.violations, *p.warnings]:
-        where = f"line {finding.line}: " if finding.line else ""
-        label = "warning" if finding.severity == "warn" else "rule broken"
-        parts.append(
-            Text(
-                f"{label} [{finding.rule}] {where}{finding.message}",
-                style="magenta" if finding.severity == "error" else "yellow",
-            )
-        )
+        style = "magenta" if finding.severity == "error" else "yellow"
+        parts.append(Text(finding_line(finding), style=style))
     return Group(*parts)
 
 
