@@ -31,7 +31,7 @@ from .puzzles import PuzzleSet
 from .result import Report
 from .sandbox import ForkServer, Limits
 
-SUFFIXES = (".py",)
+SUFFIXES = (".py", ".ipynb")
 SKIPPED_DIRS = {"__pycache__", "node_modules", ".git", ".venv", "venv"}
 
 

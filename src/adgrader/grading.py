@@ -11,6 +11,7 @@ import os
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -89,7 +90,7 @@ def check_against(
     selection = pset.select(puzzles)
     limits = limits or Limits(timeout=timeout)
     seed = default_seed() if seed is None else seed
-    source, unusable = read_source(path)
+    source, unusable, cells = read_source(path, pset)
     if unusable is not None:
         status, message = unusable
         return uniform_report(path, pset, selection, seed, points, started, status, message)
@@ -101,8 +102,12 @@ def check_against(
         )
         processes = default_processes(len(selection), oracle_ready)
     with tempfile.TemporaryDirectory(prefix="adgrader-") as tmp:
+        runnable = path
+        if cells is not None:  # a notebook: its answers, extracted, are what runs
+            runnable = Path(tmp) / "notebook_answers.py"
+            runnable.write_text(source, encoding="utf-8")
         answers = AnswerPool(
-            path,
+            runnable,
             list(selection),
             pset.form,
             Path(tmp),
@@ -138,7 +143,8 @@ def check_against(
             name, found = findings.get(p.id, ("", []))
             if info is None or name != info.name:
                 found = []  # the process graded another definition than the one parsed
-            results.append(verdict(p, outcome, samples[p.id], info, found))
+            result = verdict(p, outcome, samples[p.id], info, found)
+            results.append(relocate(result, cells) if cells is not None else result)
     return Report(
         submission=str(path),
         set=pset.id,
@@ -149,27 +155,64 @@ def check_against(
     )
 
 
-def read_source(path: Path) -> tuple[str, tuple[str, str] | None]:
-    """The submission's text, or (status, message) saying why there is nothing to run.
+def read_source(
+    path: Path, pset: PuzzleSet
+) -> tuple[str, tuple[str, str] | None, dict[int, tuple[int, int]] | None]:
+    """The code to grade, why there is none (status, message), and for a notebook where
+    each line of that code stands in it (line -> (cell, line in cell)).
 
-    Only reads the file: a non-Python or empty file has every puzzle `missing`, a
-    file that is not UTF-8 has every puzzle `error`.
+    Only reads the file: a notebook's answers are taken by parsing, never by running
+    it. A non-Python or empty file has every puzzle `missing`; a file that is not UTF-8,
+    or a notebook that cannot be read, has every puzzle `error`.
     """
-    if path.suffix == ".ipynb":
-        return "", ("missing", "notebooks are not graded yet: put the answers in a .py file")
+    from . import notebook
+
+    if notebook.is_notebook(path):
+        try:
+            extracted = notebook.extract(path, pset)
+        except UsageError as exc:  # not a readable notebook: every puzzle gets the error
+            return "", ("error", str(exc)), None
+        if not extracted.found:
+            return "", ("missing", "no answers found in the notebook"), None
+        return extracted.source, None, extracted.lines
     if path.suffix != ".py":
-        return "", ("missing", f"{path.name} is not a Python file: answers go in a .py file")
+        return (
+            "",
+            (
+                "missing",
+                f"{path.name} is not a Python file or notebook: answers go in a .py or .ipynb file",
+            ),
+            None,
+        )
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return "", ("error", f"cannot read the submission: {exc.strerror}")
+        return "", ("error", f"cannot read the submission: {exc.strerror}"), None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return "", ("error", f"the file is not UTF-8 text (byte {exc.start}); save it as UTF-8")
+        return (
+            "",
+            ("error", f"the file is not UTF-8 text (byte {exc.start}); save it as UTF-8"),
+            None,
+        )
     if not text.strip():
-        return text, ("missing", "the file is empty")
-    return text, None
+        return text, ("missing", "the file is empty"), None
+    return text, None, None
+
+
+def relocate(result: PuzzleResult, cells: dict[int, tuple[int, int]]) -> PuzzleResult:
+    """Lines of the extracted notebook code, told as (cell, line) of the notebook."""
+
+    def place(line: int | None) -> tuple[int | None, int | None]:
+        return cells.get(line, (None, None)) if line is not None else (None, None)
+
+    result.cell, result.line = place(result.line)
+    for findings in (result.warnings, result.violations):
+        for k, f in enumerate(findings):
+            cell, line = place(f.line)
+            findings[k] = replace(f, cell=cell, line=line)
+    return result
 
 
 def uniform_report(

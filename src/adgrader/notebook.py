@@ -6,7 +6,8 @@ one function per puzzle found, each with the learner's text unchanged except its
 
 - the 2024 (JAX) notebook defines `jac` in every puzzle cell, under a Markdown header
   `Problem N: Title`; the title (never N: the notebook's numbering has gaps and
-  repeats) names the puzzle, else the set's order does, and `jac` becomes `jac_<id>`;
+  repeats) names the puzzle of the first answer cell after it, else the set's order
+  does (the next puzzle not named anywhere else), and `jac` becomes `jac_<id>`;
 - the 2022 notebook defines `fb_<name>` functions, named after the puzzle (or one of
   its aliases) except two names it reuses: `fb_mean` (mean, then mean_reduce) and
   `fb_conv` (conv1d, then conv2d), told apart by header, signature, then order;
@@ -87,6 +88,7 @@ class _Answer:
     renames: list[tuple[int, int, int]]  # (row index in chunk, start, end) of the name
     puzzle: str | None = None
     header: str | None = None  # the header that named the puzzle, if any
+    spent: _Header | None = None  # a header an earlier answer cell already took
     candidates: tuple[str, ...] = ()  # puzzles a reused 2022 name may stand for
     how: str = ""
 
@@ -96,6 +98,7 @@ class _Header:
     cell: int
     text: str
     puzzle: str | None
+    used: bool = False  # headers name the first answer cell after them only
 
 
 def extract(path: Path, pset: PuzzleSet) -> Extracted:
@@ -118,10 +121,11 @@ def extract(path: Path, pset: PuzzleSet) -> Extracted:
         if kind != "code" or not text.strip():
             continue
         cleaned = _strip_magics(text)
+        fresh = header if header is not None and not header.used else None
         try:
             tree = ast.parse(cleaned)
         except (SyntaxError, ValueError) as exc:
-            broken = _broken_answer(number, cleaned, pset, by_id, header)
+            broken = _broken_answer(number, cleaned, pset, by_id, fresh)
             if broken is None:
                 notes.append(f"cell {number}: does not parse ({_syntax(exc)}); ignored")
                 continue
@@ -129,12 +133,14 @@ def extract(path: Path, pset: PuzzleSet) -> Extracted:
                 f"cell {number}: does not parse ({_syntax(exc)}); its whole text is "
                 "included so the grader reports the error"
             )
+            _spend(header, [broken])
             answers.append(broken)
             continue
         rows = cleaned.split("\n")
-        cell_answers = list(_answers_in(number, tree, rows, pset, by_id, header))
+        cell_answers = list(_answers_in(number, tree, rows, pset, by_id, fresh))
         if not cell_answers:
             continue
+        _spend(header, cell_answers)
         answers.extend(cell_answers)
         imports.extend(_imports_in(number, tree, rows))
         extra = [
@@ -168,6 +174,16 @@ def extract(path: Path, pset: PuzzleSet) -> Extracted:
     if missing:
         notes.append(f"no answer found for: {', '.join(missing)}")
     return _assemble(pset, imports, winners, notes)
+
+
+def _spend(header: _Header | None, answers: list[_Answer]) -> None:
+    """Mark the header taken; answers after a taken header go by order."""
+    if header is None:
+        return
+    if header.used:
+        for answer in answers:
+            answer.spent = header
+    header.used = True
 
 
 # ---------------------------------------------------------------- reading cells
@@ -440,19 +456,27 @@ def _resolve(answers: list[_Answer], pset: PuzzleSet, notes: list[str]) -> None:
                 (pid for pid in order[previous + 1 :] if pid not in taken and pid not in claimed),
                 None,
             )
-            said = (
-                f"header {answer.header!r} matches no puzzle of set {pset.id}"
-                if answer.header
-                else "no problem header before it"
-            )
-            if pick is None:
+            if answer.header:
+                said = f"header {answer.header!r} matches no puzzle of set {pset.id}"
+            elif answer.spent:
+                said = f"no problem header of its own since {answer.spent.text!r}"
+            else:
+                said = "no problem header before it"
+            if pick is None and answer.spent is not None and answer.spent.puzzle is not None:
+                answer.puzzle = answer.spent.puzzle
+                answer.how = (
+                    f"{answer.name} taken as another answer to puzzle {answer.puzzle}: {said}, "
+                    "and no puzzle is left after the previous answer"
+                )
+            elif pick is None:
                 notes.append(
                     f"cell {answer.cell}: {answer.name} ignored: {said}, and no puzzle "
                     "is left after the previous answer"
                 )
                 continue
-            answer.puzzle = pick
-            answer.how = f"{answer.name} taken as puzzle {pick}, the next in set order: {said}"
+            else:
+                answer.puzzle = pick
+                answer.how = f"{answer.name} taken as puzzle {pick}, the next in set order: {said}"
         notes.append(f"cell {answer.cell}: {answer.how}")
         taken.add(answer.puzzle)
         previous = order.index(answer.puzzle)
