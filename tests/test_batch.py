@@ -101,14 +101,15 @@ def test_the_closing_table_shows_pass_rates(graded: tuple[Path, str, int]) -> No
 def test_finding_submissions(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "x.py").write_text("")
+    (tmp_path / "a" / "y.ipynb").write_text("{}")
     (tmp_path / ".hidden").mkdir()
     (tmp_path / ".hidden" / "y.py").write_text("")
     (tmp_path / "__pycache__").mkdir()
     (tmp_path / "__pycache__" / "z.py").write_text("")
-    assert find_submissions([tmp_path]) == [tmp_path / "a" / "x.py"]
+    assert find_submissions([tmp_path]) == [tmp_path / "a" / "x.py", tmp_path / "a" / "y.ipynb"]
     assert report_name(tmp_path / "a" / "x.py", tmp_path) == "a__x.json"
 
 
 def test_nothing_to_grade_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["grade", str(tmp_path)])
-    assert result.exit_code == 2 and "no .py files" in result.stderr
+    assert result.exit_code == 2 and "no .py or .ipynb files" in result.stderr

@@ -235,7 +235,7 @@ def check(
     plot_dir: str | None,
     puzzles_dir: str | None,
 ) -> None:
-    """Grade every answer in SUBMISSION (a .py file) against jax.jacfwd.
+    """Grade every answer in SUBMISSION (a .py file or a notebook) against jax.jacfwd.
 
     Each answer is checked at --points seeded random points: first the exact shape
     (no broadcasting), then every entry, with a tolerance scaled to the Jacobian.
@@ -331,7 +331,7 @@ def grade(
     strict: bool,
     puzzles_dir: str | None,
 ) -> None:
-    """Grade every .py file under PATH... (a class), each in isolation, in parallel.
+    """Grade every .py and .ipynb file under PATH... (a class), each in isolation, in parallel.
 
     Writes one JSON report per submission to DIR/reports/ and a gradebook,
     DIR/grades.csv (submission, score, max_score, one status column per puzzle),
@@ -356,7 +356,7 @@ def grade(
 
     files = find_submissions(paths)
     if not files:
-        raise UsageError(f"no .py files under {', '.join(paths)}")
+        raise UsageError(f"no .py or .ipynb files under {', '.join(paths)}")
     pset = puzzles.load_set(set_name, puzzles_dir)
     pset.select(puzzle_ids)  # an unknown id is a usage error before any work
     out = Path(out_dir)

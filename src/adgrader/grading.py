@@ -82,7 +82,7 @@ def check_against(
     if not path.exists():
         raise UsageError(f"no such file: {str(path)!r}")
     if path.is_dir():
-        raise UsageError(f"{str(path)!r} is a folder; give the submission file (a .py file)")
+        raise UsageError(f"{str(path)!r} is a folder; give the submission file (.py or .ipynb)")
     if points < 1:
         raise UsageError("--points must be at least 1")
     if timeout <= 0:
