@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+from .children import ForkServer
 from .errors import AdgraderError, UsageError
 from .grading import (
     DEFAULT_POINTS,
@@ -29,7 +30,7 @@ from .grading import (
 )
 from .puzzles import PuzzleSet
 from .result import Report
-from .sandbox import ForkServer, Limits
+from .sandbox import Limits
 
 SUFFIXES = (".py", ".ipynb")
 SKIPPED_DIRS = {"__pycache__", "node_modules", ".git", ".venv", "venv"}

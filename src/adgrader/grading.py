@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import caches, diagnose, rules
+from .children import ForkServer
 from .errors import UsageError
 from .puzzles import Puzzle, PuzzleSet, load_set, shape_text
 from .result import Finding, PuzzleResult, Report
-from .sandbox import AnswerInfo, AnswerPool, ForkServer, Limits, Outcome, default_processes
+from .sandbox import AnswerInfo, AnswerPool, Limits, Outcome, default_processes
 
 if TYPE_CHECKING:
     from .oracle import Sample

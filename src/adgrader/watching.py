@@ -12,11 +12,11 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from .children import ForkServer
 from .errors import UsageError
 from .grading import check_against
 from .puzzles import PuzzleSet
 from .result import Report
-from .sandbox import ForkServer
 
 DEBOUNCE_MS = 50
 
