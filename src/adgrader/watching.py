@@ -36,7 +36,7 @@ def watch(
     try:
         from watchfiles import watch as file_changes
     except ImportError:
-        raise UsageError("watch needs watchfiles: pip install 'adgrader[watch]'") from None
+        raise UsageError("watch needs watchfiles: pip install watchfiles") from None
     target = path.resolve()
     with tempfile.TemporaryDirectory(prefix="adgrader-watch-") as tmp:
         try:
