@@ -122,3 +122,32 @@ def test_watch_grades_again_on_every_save_and_survives_a_syntax_error(tmp_path: 
         stop.set()
         worker.join(timeout=30)
     assert not worker.is_alive()
+
+
+def test_the_watch_screen_shows_progress_the_unsolved_and_the_first_in_full(grade: Grade) -> None:
+    import io
+
+    from rich.console import Console
+
+    from adgrader.report.text import render_focus
+
+    report = grade(SUBMISSIONS / "jax_mistakes.py", "jax")
+    console = Console(file=io.StringIO(), width=80)
+    render_focus(report, console, load_set("jax"))
+    check_golden("watch_screen.txt", console.file.getvalue().replace(str(ROOT) + "/", ""))
+
+
+def test_the_watch_screen_says_a_file_wide_error_once(grade: Grade) -> None:
+    import io
+
+    from rich.console import Console
+
+    from adgrader.report.text import render_focus
+
+    from .conftest import HOSTILE
+
+    report = grade(HOSTILE / "syntax_error.py", "jax")
+    console = Console(file=io.StringIO(), width=80)
+    render_focus(report, console, load_set("jax"))
+    out = console.file.getvalue()
+    assert "every puzzle: error" in out and out.count("syntax error at line 5") == 1

@@ -27,7 +27,8 @@ def status_text(status: str) -> Text:
     return Text(label, style=style)
 
 
-def summary(report: Report) -> Table:
+def summary(report: Report, unsolved_only: bool = False) -> Table:
+    """One row per puzzle (or per puzzle not yet passed): number, id, form, status, why."""
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, expand=False)
     table.add_column("#", justify="right", style="dim")
     table.add_column("puzzle", no_wrap=True)
@@ -35,6 +36,8 @@ def summary(report: Report) -> Table:
     table.add_column("status", no_wrap=True)
     table.add_column("details", overflow="fold")
     for number_, p in enumerate(report.puzzles, start=1):
+        if unsolved_only and p.passed and not p.warnings:
+            continue
         title = Text(p.id, style="bold")
         table.add_row(str(number_), title, p.form or "", status_text(p.status), short_reason(p))
     return table
@@ -163,7 +166,15 @@ def render_focus(report: Report, console: Console, pset: PuzzleSet | None = None
     unsolved puzzle in full."""
     console.print(header(report))
     console.print(progress(report, "solved"))
-    console.print(summary(report))
+    solved = [p.id for p in report.puzzles if p.passed and not p.warnings]
+    if solved:
+        console.print(Text("✓ " + "  ".join(solved), style="green"))
+    unsolved = [p for p in report.puzzles if not p.passed]
+    if len({(p.status, p.message) for p in unsolved}) == 1 and len(unsolved) > 1:
+        # the file as a whole cannot run (a syntax error mid-edit): say it once
+        console.print(Text(f"every puzzle: {unsolved[0].status}", style="red"))
+    elif len(solved) < len(report.puzzles):
+        console.print(summary(report, unsolved_only=True))
     first = next((p for p in report.puzzles if not p.passed), None)
     if first is None:
         console.print(Text("Every puzzle solved.", style="bold green"))
