@@ -31,7 +31,8 @@ def tolerance(expected: np.ndarray) -> np.ndarray:
     numbers has entries near 1e-21); the floor applies only when all entries are zero.
     """
     scale = float(np.max(np.abs(expected))) if expected.size else 0.0
-    atol = ATOL_SCALE * scale if scale > 0 else ATOL_FLOOR
+    # Below ~1e-302 the relative atol would underflow to 0 (denormals): keep it positive.
+    atol = max(ATOL_SCALE * scale, float(np.finfo(np.float64).tiny)) if scale > 0 else ATOL_FLOOR
     return np.asarray(atol + RTOL * np.abs(expected))
 
 
