@@ -43,23 +43,17 @@ TOKEN_VAR = "ADGRADER_ANSWER_PROCESS"
 
 
 class BoundedOutput:
-    """What the answer process prints, read as it comes and kept up to a bound."""
+    """What the answer process prints: read as it comes (so the process never blocks on
+    a full pipe), the first `limit` bytes kept, the rest dropped."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.kept = bytearray()
-        self.dropped = 0
 
     def drain(self, fd: int) -> None:
         with os.fdopen(fd, "rb", buffering=0) as stream:
             while chunk := stream.read(65536):
-                room = max(0, self.limit - len(self.kept))
-                self.kept += chunk[:room]
-                self.dropped += len(chunk) - min(room, len(chunk))
-
-    def tail(self, lines: int = 3) -> str:
-        text = self.kept.decode("utf-8", errors="replace").strip().splitlines()
-        return " | ".join(text[-lines:])
+                self.kept += chunk[: max(0, self.limit - len(self.kept))]
 
 
 _SUBREAPER = False

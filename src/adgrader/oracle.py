@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -143,8 +143,13 @@ class Sample:
 
 def first_points(puzzle: Puzzle, seed: int, k: int) -> list[Point]:
     """The first K draws of the puzzle's stream and its probes: what answers first run at."""
+    return _draw(puzzle, seed, k)[0]
+
+
+def _draw(puzzle: Puzzle, seed: int, k: int) -> tuple[list[Point], Iterator[Point]]:
+    """The first points and the stream they came from, which redraws continue."""
     stream = point_stream(puzzle, seed)
-    return [next(stream) for _ in range(k)] + probe_points(puzzle)
+    return [next(stream) for _ in range(k)] + probe_points(puzzle), stream
 
 
 _ORACLES: dict[tuple[str, int], Oracle] = {}
@@ -203,8 +208,7 @@ def _load(path: Path, puzzle: Puzzle, k: int) -> Sample | None:
 
 def compute_sample(puzzle: Puzzle, seed: int, k: int) -> Sample:
     """`sample` without any cache: what `validate` runs to check a puzzle afresh."""
-    stream = point_stream(puzzle, seed)
-    points = [next(stream) for _ in range(k)] + probe_points(puzzle)
+    points, stream = _draw(puzzle, seed, k)
     okey = (caches.spec_key(puzzle), max(k, 1))
     if okey not in _ORACLES:
         _ORACLES[okey] = Oracle.build(puzzle, batch=max(k, 1))

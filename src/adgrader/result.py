@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-STATUSES = ("passed", "failed", "error", "timeout", "missing", "violation")
+STATUSES = ("passed", "failed", "error", "timeout", "missing", "violation")  # every verdict
 
 
 @dataclass(frozen=True)

@@ -123,7 +123,6 @@ class AnswerProcess:
         self.output = BoundedOutput(limits.output_kb * 1024)
         self._token = secrets.token_hex(8)
         self.answers: dict[str, AnswerInfo] = {}
-        self.load_error: tuple[str, int | None] | None = None
         self.outcomes: dict[int, Outcome] = {}
         self._pending: list[_Request] = []
         self._seq = 0
@@ -299,10 +298,12 @@ class AnswerProcess:
     def _on_loaded(self, event: dict[str, Any]) -> None:
         self._loaded = True
         if event.get("error"):
-            self.load_error = (str(event["error"]), event.get("line"))
+            line = event.get("line")
             for req in self._pending:
                 self.outcomes[req.seq] = Outcome(
-                    "error", message=self.load_error[0], line=self.load_error[1]
+                    "error",
+                    message=str(event["error"]),
+                    line=line if isinstance(line, int) else None,
                 )
             self._pending.clear()
             return
