@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import threading
 import time
@@ -132,9 +133,11 @@ def test_the_watch_screen_shows_progress_the_unsolved_and_the_first_in_full(grad
     from adgrader.report.text import render_focus
 
     report = grade(SUBMISSIONS / "jax_mistakes.py", "jax")
+    # The header names the file; a relative name keeps the wrapping independent of the checkout.
+    report = dataclasses.replace(report, submission="submissions/jax_mistakes.py")
     console = Console(file=io.StringIO(), width=80)
     render_focus(report, console, load_set("jax"))
-    check_golden("watch_screen.txt", console.file.getvalue().replace(str(ROOT) + "/", ""))
+    check_golden("watch_screen.txt", console.file.getvalue())
 
 
 def test_the_watch_screen_says_a_file_wide_error_once(grade: Grade) -> None:
