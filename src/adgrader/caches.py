@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .puzzles import Puzzle
 
-RESULTS_FORMAT = 1  # bump when the oracle's method or the stored layout changes
+RESULTS_FORMAT = 2  # bump when the oracle's method or the stored layout changes
 
 
 def cache_dir(kind: str) -> Path:

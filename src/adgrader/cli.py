@@ -455,8 +455,9 @@ def show(puzzle_id: str, set_name: str | None, puzzles_dir: str | None) -> None:
 @set_option
 @click.option(
     "--form",
-    type=click.Choice(("jac", "dx")),
-    help="Answer form of the stubs. Default: the set's (jax: jac, classic: dx).",
+    type=click.Choice(("jac", "dx", "backward")),
+    help="Answer form of the stubs. Default: the set's (jax: jac, classic: dx, "
+    "scalar and tensor: backward).",
 )
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
 @puzzles_option
@@ -465,14 +466,15 @@ def init(
 ) -> None:
     """Write a starter submission: every puzzle of the set stubbed, as the notebook does.
 
-    Each stub runs and returns a zero Jacobian of the right shape, so the first
-    check fails and shows the entries to fill in; each carries its statement as a
-    comment. FILE is never overwritten without --force.
+    Each stub runs and returns zeros of the right shape (a Jacobian, or a backward's
+    gradients), so the first check fails and shows the entries to fill in; each
+    carries its statement as a comment. FILE is never overwritten without --force.
 
     \b
     Examples:
       adgrader init answers.py
       adgrader init answers.py --set classic --form jac
+      adgrader init backward.py --set scalar
     """
     from . import puzzles
     from .starters import starter_file

@@ -37,9 +37,18 @@ def tolerance(expected: np.ndarray) -> np.ndarray:
 
 
 def compare(
-    yours: np.ndarray, expected: np.ndarray, wrt: str, point: int, n_out: int, shown: int = SHOWN
+    yours: np.ndarray,
+    expected: np.ndarray,
+    wrt: str,
+    point: int,
+    n_out: int,
+    shown: int = SHOWN,
+    kind: str = "jacobian",
 ) -> Comparison:
-    """Compare exactly-shaped arrays; never broadcast. Non-finite entries always fail."""
+    """Compare exactly-shaped arrays; never broadcast. Non-finite entries always fail.
+
+    The first `n_out` axes index the output, the rest the input `wrt`.
+    """
     if yours.shape != expected.shape:
         return Comparison(False, shape_error=f"{yours.shape}")
     yours = yours.astype(np.float64)
@@ -60,6 +69,7 @@ def compare(
                 yours=float(yours[key]),
                 expected=float(expected[key]),
                 point=point,
+                kind=kind,
             )
         )
     return Comparison(False, total=total, mismatches=entries)

@@ -224,6 +224,29 @@ def _few(bad: Array, names: Sequence[str]) -> str:
     return "right except at " + ", ".join(spots)
 
 
+def cotangent(arrays: dict[str, tuple[Any, Any]], g: Any, rebuilt: bool) -> str:
+    """What a backward's wrong gradients for the upstream gradient `g` look like.
+
+    `arrays` maps each input to (yours, expected) gradients; `rebuilt` says the
+    Jacobian rebuilt from one-hot `g`s was right, so the fault lies in how `g` is used.
+    """
+    import numpy as np
+
+    g = np.asarray(g)
+    if g.size == 1 and float(g.reshape(())) != 0:
+        gv = float(g.reshape(()))
+        if all(_matches(y, e / gv) for y, e in arrays.values()):
+            return "the gradient is not multiplied by g (d_out): yours is the derivative alone"
+        if all(_matches(y, e * gv) for y, e in arrays.values()):
+            return "g (d_out) is multiplied in twice"
+    if rebuilt:
+        return (
+            "right for every one-hot g but not for this g, so the gradient is not linear "
+            "in g: multiply by g (d_out) and do nothing else with it"
+        )
+    return ""
+
+
 # ---------------------------------------------------------------- helpers
 
 

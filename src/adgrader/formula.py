@@ -37,6 +37,17 @@ _SYMBOLS = {
     r"\left": "",
     r"\right": "",
     r"\mathbb{1}": "1",
+    r"\alpha": "α",
+    r"\beta": "β",
+    r"\gamma": "γ",
+    r"\delta": "δ",
+    r"\epsilon": "ε",
+    r"\lambda": "λ",
+    r"\mu": "μ",
+    r"\pi": "π",
+    r"\sigma": "σ",
+    r"\tau": "τ",
+    r"\theta": "θ",
 }
 
 
@@ -53,15 +64,14 @@ def plain_math(text: str) -> str:
 
     def formula(match: re.Match[str]) -> str:
         body = match.group(1).replace(r"\{", "\x01").replace(r"\}", "\x02")
-        for _ in range(3):  # nested fractions
-            body = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", _fraction, body)
+        for _ in range(3):  # innermost braces first: x_{o + 1} -> x[o + 1], then fractions
+            body = re.sub(r"_\{([^{}]*)\}", r"[\1]", body)
+            body = re.sub(r"\^\{([^{}]*)\}", r"^(\1)", body)
+            body = re.sub(r"\\[dt]?frac\{([^{}]*)\}\{([^{}]*)\}", _fraction, body)
         body = re.sub(r"\\(?:text|mathrm|operatorname)\{([^{}]*)\}", r"\1", body)
         for latex, plain in sorted(_SYMBOLS.items(), key=lambda kv: -len(kv[0])):
             body = body.replace(latex, plain)
         body = body.replace("\\ ", " ")
-        for _ in range(3):  # subscripts are indices: x_{o + 1} -> x[o + 1]
-            body = re.sub(r"_\{([^{}]*)\}", r"[\1]", body)
-            body = re.sub(r"\^\{([^{}]*)\}", r"^(\1)", body)
         body = re.sub(r"_([A-Za-z0-9])", r"[\1]", body)
         body = body.replace("{", "").replace("}", "").replace("\x01", "{").replace("\x02", "}")
         return f"`{' '.join(body.split())}`"

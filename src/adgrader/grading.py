@@ -6,24 +6,20 @@ process imports jax and computes the oracle, so the two overlap.
 
 from __future__ import annotations
 
-import math
 import os
 import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from . import caches, diagnose, rules
+from . import caches, rules
 from .children import ForkServer
 from .errors import UsageError
-from .puzzles import Puzzle, PuzzleSet, load_set, shape_text
+from .puzzles import Puzzle, PuzzleSet, load_set
 from .result import Finding, PuzzleResult, Report
-from .sandbox import AnswerInfo, AnswerPool, Limits, Outcome, default_processes
-
-if TYPE_CHECKING:
-    from .oracle import Sample
+from .sandbox import AnswerPool, Limits, default_processes
+from .verdict import merge, verdict
 
 DEFAULT_POINTS = 3
 
@@ -139,12 +135,12 @@ def check_against(
         for p in selection:
             outcome = outcomes[first[p.id]]
             if p.id in again and outcome.status == "ok":
-                outcome = _merge(outcome, outcomes[again[p.id]], samples[p.id].redrawn)
+                outcome = merge(outcome, outcomes[again[p.id]], samples[p.id].redrawn)
             info = answers.answers.get(p.id)
             name, found = findings.get(p.id, ("", []))
             if info is None or name != info.name:
                 found = []  # the process graded another definition than the one parsed
-            result = verdict(p, outcome, samples[p.id], info, found)
+            result = verdict(p, outcome, samples[p.id], info, found, pset.form)
             results.append(relocate(result, cells) if cells is not None else result)
     return Report(
         submission=str(path),
@@ -261,97 +257,3 @@ def rule_findings(
         if answer is not None:
             found[p.id] = (answer.name, rules.check(source, answer, p, pset.rules, strict))
     return found
-
-
-def _merge(first: Outcome, again: Outcome, redrawn: list[int]) -> Outcome:
-    if again.status != "ok":
-        return again
-    arrays = list(first.arrays)
-    for slot, arr in zip(redrawn, again.arrays, strict=True):
-        arrays[slot] = arr
-    return Outcome("ok", arrays=arrays)
-
-
-def verdict(
-    puzzle: Puzzle,
-    outcome: Outcome,
-    sample: Sample,
-    info: AnswerInfo | None,
-    findings: Sequence[Finding] = (),
-) -> PuzzleResult:
-    """Decide one puzzle from the answer's arrays, the oracle's, and the rules it breaks.
-
-    Right values with an error-severity rule broken make a `violation`, not a pass.
-    """
-    result = PuzzleResult(
-        id=puzzle.id,
-        title=puzzle.title,
-        status=outcome.status,
-        form=info.form if info else None,
-        line=info.line if info else None,
-        max_score=puzzle.score,
-    )
-    if outcome.status == "missing":
-        names = puzzle.answer_names()
-        result.message = f"no answer: define {names['jac'][0]} or {names['dx'][0]}"
-        return result
-    if info and info.ignored:
-        note = f"{info.name} is graded; {', '.join(info.ignored)} is ignored"
-        result.warnings.append(Finding("answer", note, info.line, "warn"))
-    result.violations = [f for f in findings if f.severity == "error"]
-    result.warnings += [f for f in findings if f.severity != "error"]
-    if outcome.status == "autodiff":
-        result.violations.append(Finding("no-autodiff", outcome.message, outcome.line, "error"))
-        result.status, result.message = "violation", outcome.message
-        result.line = outcome.line or result.line
-        return result
-    if outcome.status != "ok":
-        result.message = outcome.message
-        result.line = outcome.line or result.line
-        return result
-    _compare_values(puzzle, outcome, sample, result)
-    if result.status == "passed" and result.violations:
-        result.status = "violation"
-        rules_broken = sorted({f.rule for f in result.violations})
-        result.message = f"right values, but it breaks the {', '.join(rules_broken)} rule" + (
-            "s" if len(rules_broken) > 1 else ""
-        )
-    if result.status == "passed":
-        result.score = puzzle.score
-    return result
-
-
-def _compare_values(puzzle: Puzzle, outcome: Outcome, sample: Sample, result: PuzzleResult) -> None:
-    """Set `result` to passed, or failed with the first failing point's wrong entries."""
-    from .compare import compare
-
-    n_out = len(puzzle.out_shape)
-    for k, (yours, expected) in enumerate(zip(outcome.arrays, sample.expected, strict=True)):
-        for inp in puzzle.inputs:
-            got = yours.get(inp.name)
-            want = expected[inp.name]
-            if got is None:
-                result.status, result.message = "error", f"no Jacobian for {inp.name} came back"
-                return
-            cmp = compare(got, want, inp.name, k, n_out)
-            if cmp.shape_error:
-                result.status = "failed"
-                result.message = (
-                    f"wrong shape for d/d{inp.name}: expected "
-                    f"{shape_text(puzzle.jac_dims(inp.name), want.shape)}, got {got.shape}"
-                )
-                result.diagnosis = diagnose.shape(puzzle, inp.name, got.shape)
-                return
-            if not cmp.ok:
-                result.status = "failed"
-                result.mismatch_total += cmp.total
-                result.mismatches.extend(cmp.mismatches)
-        if result.status == "failed":
-            result.arrays = {n: (yours[n], expected[n]) for n in puzzle.arg_names}
-            result.diagnosis = diagnose.values(puzzle, result.arrays)
-            size = sum(math.prod(puzzle.jac_shape(i.name)) for i in puzzle.inputs)
-            where = f" at point {k + 1} of {len(outcome.arrays)}" if len(outcome.arrays) > 1 else ""
-            result.message = f"{result.mismatch_total} of {size} entries wrong{where}"
-            result.mismatches = result.mismatches[:10]
-            return
-    result.status = "passed"

@@ -3,7 +3,8 @@
 This is the only module of the grading side that imports jax, and it does so lazily.
 Each puzzle compiles one jitted function that, for a batch of points, returns the
 Jacobians and central finite differences; a point where the two disagree sits on a
-kink or a tie and is redrawn.
+kink or a tie and is redrawn. The same function gives `f` at the point and `jax.vjp`
+of `f` with the point's upstream gradient `g`, what a backward answer must return.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from . import caches
 from .errors import Problem, SpecError
 from .namespace import names_of
 from .puzzles import Puzzle
-from .sampling import Point, point_stream, probe_points
+from .sampling import Point, cotangents, point_stream, probe_points
 
 FD_STEP = 1e-6
 FD_RTOL = 1e-4
@@ -63,8 +64,10 @@ class Oracle:
         argnums = tuple(range(len(puzzle.inputs)))
         out_shape = puzzle.out_shape
 
-        def one_point(*args: Any) -> tuple[Any, Any]:
+        def one_point(g: Any, *args: Any) -> tuple[Any, Any, Any, Any]:
             jacs = jax.jacfwd(f, argnums=argnums)(*args)
+            value, pullback = jax.vjp(f, *args)
+            vjps = pullback(g)
             fds = []
             for k, a in enumerate(args):
                 basis = (jnp.eye(a.size, dtype=a.dtype) * FD_STEP).reshape((a.size, *a.shape))
@@ -74,32 +77,39 @@ class Oracle:
 
                 diff = (jax.vmap(moved)(basis) - jax.vmap(moved)(-basis)) / (2 * FD_STEP)
                 fds.append(jnp.moveaxis(diff, 0, -1).reshape(out_shape + a.shape))
-            return jacs, tuple(fds)
+            return jacs, tuple(fds), value, vjps
 
         return cls(puzzle, batch, jax.jit(jax.vmap(one_point)))
 
-    def evaluate(self, points: list[Point]) -> tuple[list[Jacobians], list[bool]]:
-        """Jacobians at each point, and whether finite differences agree there."""
+    def evaluate(self, points: list[Point]) -> list[Expected]:
+        """What is expected at each point, and whether finite differences agree there."""
         names = self.puzzle.arg_names
         padded = points + [points[-1]] * (-len(points) % self.batch)
-        jacs: list[Jacobians] = []
-        agree: list[bool] = []
+        found: list[Expected] = []
         for start in range(0, len(padded), self.batch):
             chunk = padded[start : start + self.batch]
-            args = [np.stack([p[n] for p in chunk]) for n in names]
+            args = [np.stack([p[n] for p in chunk]) for n in ("g", *names)]
             try:
-                got, fds = self._fn(*args)
+                got, fds, values, vjps = self._fn(*args)
             except Exception as exc:
                 raise SpecError(
                     [Problem(self.puzzle.source, None, f"f fails on sample inputs: {exc}")]
                 ) from exc
             got = [np.asarray(g) for g in got]
             fds = [np.asarray(d) for d in fds]
+            values = np.asarray(values)
+            vjps = [np.asarray(v) for v in vjps]
             for k in range(len(chunk)):
-                point = {n: got[j][k] for j, n in enumerate(names)}
-                jacs.append(point)
-                agree.append(all(_close(fds[j][k], point[n]) for j, n in enumerate(names)))
-        return jacs[: len(points)], agree[: len(points)]
+                jac = {n: got[j][k] for j, n in enumerate(names)}
+                found.append(
+                    Expected(
+                        jac=jac,
+                        value=values[k],
+                        vjp={n: vjps[j][k] for j, n in enumerate(names)},
+                        agrees=all(_close(fds[j][k], jac[n]) for j, n in enumerate(names)),
+                    )
+                )
+        return found[: len(points)]
 
 
 def _check_output(puzzle: Puzzle, f: Callable[..., Any], jax: Any) -> None:
@@ -132,11 +142,21 @@ def _close(fd: np.ndarray, jac: np.ndarray) -> bool:
 
 
 @dataclass
+class Expected:
+    """The oracle at one point: the Jacobians, `f`, and `jax.vjp` with the point's `g`."""
+
+    jac: Jacobians
+    value: np.ndarray
+    vjp: Jacobians
+    agrees: bool = True  # whether central finite differences agree with the Jacobians
+
+
+@dataclass
 class Sample:
-    """The points a puzzle is graded at and the oracle's Jacobians there."""
+    """The points a puzzle is graded at and what the oracle expects there."""
 
     points: list[Point]
-    expected: list[Jacobians]
+    expected: list[Expected]
     redrawn: list[int]
     kinked_probes: list[int] = field(default_factory=list)  # probes where jacfwd and FD differ
 
@@ -147,9 +167,13 @@ def first_points(puzzle: Puzzle, seed: int, k: int) -> list[Point]:
 
 
 def _draw(puzzle: Puzzle, seed: int, k: int) -> tuple[list[Point], Iterator[Point]]:
-    """The first points and the stream they came from, which redraws continue."""
+    """The first points (each with its `g`) and the stream they came from, which
+    redraws continue."""
     stream = point_stream(puzzle, seed)
-    return [next(stream) for _ in range(k)] + probe_points(puzzle), stream
+    points = [next(stream) for _ in range(k)] + probe_points(puzzle)
+    for point, g in zip(points, cotangents(puzzle, seed, len(points)), strict=True):
+        point["g"] = g
+    return points, stream
 
 
 _ORACLES: dict[tuple[str, int], Oracle] = {}
@@ -179,7 +203,9 @@ def _save(path: Path, found: Sample) -> None:
     arrays: dict[str, np.ndarray] = {"redrawn": np.asarray(found.redrawn, dtype=np.int64)}
     for j, (point, expected) in enumerate(zip(found.points, found.expected, strict=True)):
         arrays.update({f"point_{name}_{j}": value for name, value in point.items()})
-        arrays.update({f"jac_{name}_{j}": value for name, value in expected.items()})
+        arrays.update({f"jac_{name}_{j}": value for name, value in expected.jac.items()})
+        arrays.update({f"vjp_{name}_{j}": value for name, value in expected.vjp.items()})
+        arrays[f"value_{j}"] = expected.value
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)  # type: ignore[arg-type]
     caches.write_atomically(path, buffer.getvalue())
@@ -188,18 +214,25 @@ def _save(path: Path, found: Sample) -> None:
 def _load(path: Path, puzzle: Puzzle, k: int) -> Sample | None:
     count = k + len(puzzle.probes)
     try:
+        names = (*puzzle.arg_names, "g")
         with np.load(path, allow_pickle=False) as data:
-            points = [
-                {i.name: data[f"point_{i.name}_{j}"] for i in puzzle.inputs} for j in range(count)
-            ]
+            points = [{n: data[f"point_{n}_{j}"] for n in names} for j in range(count)]
             expected = [
-                {i.name: data[f"jac_{i.name}_{j}"] for i in puzzle.inputs} for j in range(count)
+                Expected(
+                    jac={n: data[f"jac_{n}_{j}"] for n in puzzle.arg_names},
+                    value=data[f"value_{j}"],
+                    vjp={n: data[f"vjp_{n}_{j}"] for n in puzzle.arg_names},
+                )
+                for j in range(count)
             ]
             redrawn = [int(v) for v in data["redrawn"]]
     except (OSError, KeyError, ValueError):
         return None
     shapes_ok = all(
-        p[i.name].shape == i.shape and e[i.name].shape == puzzle.jac_shape(i.name)
+        p[i.name].shape == i.shape
+        and e.jac[i.name].shape == puzzle.jac_shape(i.name)
+        and e.vjp[i.name].shape == i.shape
+        and p["g"].shape == e.value.shape == puzzle.out_shape
         for p, e in zip(points, expected, strict=True)
         for i in puzzle.inputs
     )
@@ -213,19 +246,18 @@ def compute_sample(puzzle: Puzzle, seed: int, k: int) -> Sample:
     if okey not in _ORACLES:
         _ORACLES[okey] = Oracle.build(puzzle, batch=max(k, 1))
     oracle = _ORACLES[okey]
-    expected, agree = oracle.evaluate(points)
+    expected = oracle.evaluate(points)
     redrawn: set[int] = set()
     for _ in range(MAX_REDRAWS):
-        bad = [i for i in range(k) if not agree[i]]
+        bad = [i for i in range(k) if not expected[i].agrees]
         if not bad:
-            kinked = [i for i in range(k, len(points)) if not agree[i]]
+            kinked = [i for i in range(k, len(points)) if not expected[i].agrees]
             return Sample(points, expected, sorted(redrawn), kinked_probes=kinked)
         for i in bad:
-            points[i] = next(stream)
+            points[i] = {**next(stream), "g": points[i]["g"]}
             redrawn.add(i)
-        new_expected, new_agree = oracle.evaluate([points[i] for i in bad])
-        for i, e, a in zip(bad, new_expected, new_agree, strict=True):
-            expected[i], agree[i] = e, a
+        for i, e in zip(bad, oracle.evaluate([points[i] for i in bad]), strict=True):
+            expected[i] = e
     raise SpecError(
         [
             Problem(

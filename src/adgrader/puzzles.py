@@ -23,9 +23,14 @@ if TYPE_CHECKING:
     from .yamlpos import LocatedDocument
 
 Severity = Literal["off", "warn", "error"]
+Form = Literal["jac", "dx", "backward"]
+FORMS: tuple[Form, ...] = ("jac", "dx", "backward")
 INPUT_NAMES = ("x", "y")
 DEFAULT_SET = "jax"
-SPEC_CACHE_FORMAT = 2  # bump when the resolved model changes
+SPEC_CACHE_FORMAT = 3  # bump when the resolved model changes
+# A backward answer is called with every one-hot upstream gradient, to rebuild the
+# whole Jacobian, when the output has at most this many entries.
+REBUILD_LIMIT = 4096
 RULE_NAMES = ("one-line", "max-columns", "no-autodiff", "no-array-literal")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -48,10 +53,10 @@ class _RawSet(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     id: str
     title: str
     description: str = ""
-    form: Literal["jac", "dx"] = "jac"
+    form: Form = "jac"
     bounds: tuple[float, float] = (-0.5, 0.5)
     puzzles: list[str | _RawEntry]
-    rules: dict[str, Severity | _RawRule] = {}
+    rules: dict[str, Severity | bool | _RawRule] = {}  # YAML reads a bare `off` as false
 
 
 class _RawPuzzle(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -68,6 +73,7 @@ class _RawPuzzle(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     bounds: tuple[float, float] | dict[str, tuple[float, float]] | None = None
     probes: list[dict[str, Any]] = []
     aliases: list[str] = []
+    class_name: str | None = None
     hints: list[str] = []
 
 
@@ -110,6 +116,7 @@ class Puzzle:
     score: float
     source: str
     hints: tuple[str, ...] = ()
+    class_name: str = ""  # the `backward` form's class; "" means the id in CamelCase
 
     def jac_shape(self, wrt: str) -> tuple[int, ...]:
         """Shape of the Jacobian with respect to input `wrt`: output shape + input shape."""
@@ -128,12 +135,42 @@ class Puzzle:
     def arg_names(self) -> tuple[str, ...]:
         return tuple(inp.name for inp in self.inputs)
 
+    @property
+    def out_size(self) -> int:
+        return math.prod(self.out_shape)
+
+    @property
+    def rebuilds_jacobian(self) -> bool:
+        """Whether a backward answer's whole Jacobian is rebuilt from one-hot `g`s."""
+        return self.out_size <= REBUILD_LIMIT
+
+    @property
+    def scalar(self) -> bool:
+        """Whether every input and the output is a single number (a 0-d array)."""
+        return self.out_shape == () and all(i.shape == () for i in self.inputs)
+
+    @property
+    def backward_class(self) -> str:
+        """The class a `backward` answer defines: `class_name`, else `sigmoid` -> `Sigmoid`."""
+        return self.class_name or "".join(part.title() for part in self.id.split("_"))
+
     def answer_names(self) -> dict[str, tuple[str, ...]]:
-        """Function names a submission may use for this puzzle, per form."""
+        """Names a submission may define for this puzzle, per form."""
         return {
             "jac": (f"jac_{self.id}",),
             "dx": (f"fb_{self.id}", *self.aliases),
+            "backward": (self.backward_class, f"vjp_{self.id}"),
         }
+
+    def missing_message(self, prefer: str) -> str:
+        """What to define when a submission has no answer, the set's own form first."""
+        names = {
+            "jac": f"def jac_{self.id}({', '.join(self.arg_names)})",
+            "dx": f"def fb_{self.id}({', '.join(self.arg_names)})",
+            "backward": f"class {self.backward_class} (forward and backward) "
+            f"or def vjp_{self.id}({', '.join((*self.arg_names, 'g'))})",
+        }
+        return f"no answer: define {names[prefer]}"
 
 
 @dataclass(frozen=True)
@@ -152,7 +189,7 @@ class PuzzleSet:
     id: str
     title: str
     description: str
-    form: Literal["jac", "dx"]
+    form: Form
     path: str
     puzzles: tuple[Puzzle, ...]
     rules: tuple[Rule, ...] = field(default_factory=tuple)
@@ -354,7 +391,19 @@ def _rules(
                 )
             )
             continue
-        if isinstance(value, str):
+        if isinstance(value, bool):
+            if value:
+                problems.append(
+                    Problem(
+                        str(path),
+                        doc.line_of(("rules", name)),
+                        f"rule {name!r}: give a severity, off, warn or error (YAML reads "
+                        "yes/on/true as a yes-or-no value)",
+                    )
+                )
+                continue
+            rules.append(Rule(name, "off"))
+        elif isinstance(value, str):
             rules.append(Rule(name, value, 80 if name == "max-columns" else None))
         else:
             limit = (
@@ -470,6 +519,8 @@ def _load_puzzle(
     for alias in raw.aliases:
         if not _IDENT.match(alias):
             bad(("aliases",), f"alias {alias!r} is not a Python identifier")
+    if raw.class_name is not None and not _IDENT.match(raw.class_name):
+        bad(("class_name",), f"class_name {raw.class_name!r} is not a Python identifier")
     if len(problems) > before:
         return None
     return Puzzle(
@@ -490,6 +541,7 @@ def _load_puzzle(
         score=score,
         source=str(path),
         hints=tuple(h.strip() for h in raw.hints),
+        class_name=raw.class_name or "",
     )
 
 
@@ -523,6 +575,11 @@ def _check_aliases(puzzles: list[Puzzle], problems: list[Problem]) -> None:
                         )
                     )
                 owners[n] = p.id
+
+
+def form_order(prefer: str) -> tuple[str, ...]:
+    """The forms to look for an answer in: the set's own first, then the others."""
+    return (prefer, *(f for f in FORMS if f != prefer))
 
 
 def shape_text(dims: Sequence[str | int], shape: Sequence[int]) -> str:

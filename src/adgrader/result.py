@@ -6,11 +6,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 STATUSES = ("passed", "failed", "error", "timeout", "missing", "violation")  # every verdict
+# What a wrong entry belongs to: a Jacobian, a backward's gradient for the point's
+# upstream gradient g (no output index), or a forward's value (no input index).
+MISMATCH_KINDS = ("jacobian", "vjp", "value")
 
 
 @dataclass(frozen=True)
 class Mismatch:
-    """One wrong Jacobian entry: d f[out] / d wrt[in] at sample point `point`."""
+    """One wrong entry at sample point `point`: of the Jacobian d f[out] / d wrt[in],
+    of the gradient for `wrt` at index `in` (kind `vjp`), or of f[out] (kind `value`)."""
 
     wrt: str
     out: tuple[int, ...]
@@ -18,6 +22,7 @@ class Mismatch:
     yours: float
     expected: float
     point: int = 0
+    kind: str = "jacobian"
 
 
 @dataclass(frozen=True)

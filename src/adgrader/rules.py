@@ -11,7 +11,7 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .puzzles import Puzzle, Rule
+from .puzzles import Puzzle, Rule, form_order
 from .result import Finding
 
 # Called by name (`jacfwd(f)(x)`, after `from jax import jacfwd`) or as an attribute.
@@ -44,7 +44,7 @@ class Answer:
 
     name: str
     form: str
-    node: ast.FunctionDef | ast.Lambda
+    node: ast.FunctionDef | ast.Lambda | ast.ClassDef
     lines: tuple[tuple[int, int], ...]  # (first, last) physical lines of each answer part
 
 
@@ -58,16 +58,15 @@ def parse(source: str) -> ast.Module | None:
 def find_answer(tree: ast.Module, puzzle: Puzzle, prefer: str) -> Answer | None:
     """The top-level definition that answers `puzzle`, preferring the set's form."""
     names = puzzle.answer_names()
-    order = [prefer, "dx" if prefer == "jac" else "jac"]
-    defs: dict[str, ast.FunctionDef | ast.Lambda] = {}
+    defs: dict[str, ast.FunctionDef | ast.Lambda | ast.ClassDef] = {}
     for stmt in tree.body:
-        if isinstance(stmt, ast.FunctionDef):
+        if isinstance(stmt, (ast.FunctionDef, ast.ClassDef)):
             defs[stmt.name] = stmt
         elif isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Lambda):
             for target in stmt.targets:
                 if isinstance(target, ast.Name):
                     defs[target.id] = stmt.value
-    for form in order:
+    for form in form_order(prefer):
         for name in names[form]:
             if name in defs:
                 node = defs[name]
@@ -75,12 +74,20 @@ def find_answer(tree: ast.Module, puzzle: Puzzle, prefer: str) -> Answer | None:
     return None
 
 
-def _answer_lines(node: ast.FunctionDef | ast.Lambda, form: str) -> Iterator[tuple[int, int]]:
-    """The answer proper: a jac's body statements, or the dx/dy lambda lines."""
+def _answer_lines(
+    node: ast.FunctionDef | ast.Lambda | ast.ClassDef, form: str
+) -> Iterator[tuple[int, int]]:
+    """The answer proper: a jac's or a vjp's body statements, a backward class's
+    `forward` and `backward` statements, or the dx/dy lambda lines."""
     if isinstance(node, ast.Lambda):
         yield node.lineno, node.end_lineno or node.lineno
         return
-    if form == "jac":
+    if isinstance(node, ast.ClassDef):
+        for method in node.body:
+            if isinstance(method, ast.FunctionDef) and method.name in ("forward", "backward"):
+                yield from _answer_lines(method, "backward")
+        return
+    if form in ("jac", "backward"):
         for stmt in _body(node):
             yield stmt.lineno, stmt.end_lineno or stmt.lineno
         return
@@ -119,6 +126,11 @@ def check(
 def _one_line(
     answer: Answer, puzzle: Puzzle, lines: list[str], rule: Rule
 ) -> Iterator[tuple[int, str]]:
+    if answer.form == "backward":  # a backward pass is statements, each on one line
+        for first, last in answer.lines:
+            if last > first:
+                yield first, f"a statement spans lines {first}-{last}; keep each to one line"
+        return
     if answer.form == "jac" and isinstance(answer.node, ast.FunctionDef):
         body = _body(answer.node)
         allowed = len(puzzle.inputs)
@@ -150,11 +162,15 @@ def _max_columns(
 def _no_autodiff(
     answer: Answer, puzzle: Puzzle, lines: list[str], rule: Rule
 ) -> Iterator[tuple[int, str]]:
+    # A backward answer may chain other answers' `.backward`, as a composite does.
+    attributes = (
+        AUTODIFF_ATTRIBUTES - {"backward"} if answer.form == "backward" else (AUTODIFF_ATTRIBUTES)
+    )
     for node in ast.walk(answer.node):
         name = None
         if not isinstance(node, (ast.Attribute, ast.Call)):
             continue
-        if isinstance(node, ast.Attribute) and node.attr in AUTODIFF_ATTRIBUTES:
+        if isinstance(node, ast.Attribute) and node.attr in attributes:
             name = node.attr
         elif (
             isinstance(node, ast.Call)

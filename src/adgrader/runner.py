@@ -21,6 +21,15 @@ from typing import Any, TextIO
 import numpy as np
 
 from . import guard
+from .backward import (
+    Context,
+    ScalarFunction,
+    class_methods,
+    is_class_answer,
+    one_hots,
+    split_gradients,
+    stack_rows,
+)
 from .compat import notebook_array
 from .compat import torch as torch_stand_in
 from .guard import AutodiffMonitor
@@ -58,8 +67,8 @@ class Runner:
         self.load_error: AnswerError | None = None
         self._names: dict[str, dict[str, Any]] = {}
         self.monitor: AutodiffMonitor | None = None
-        self._jitted: dict[tuple[str, int], Any] = {}
-        self._untraceable: dict[tuple[str, int], bool] = {}
+        self._jitted: dict[tuple[str, int, bool], Any] = {}
+        self._untraceable: dict[tuple[str, int, bool], bool] = {}
 
     def send(self, **event: Any) -> None:
         self.events.write(json.dumps(event) + "\n")
@@ -91,6 +100,9 @@ class Runner:
             "Float": _Annotation,
             "Array": self.jax.Array,
             "torch": torch_stand_in,
+            "Context": Context,
+            "ScalarFunction": ScalarFunction,
+            "Function": ScalarFunction,
         }
         try:
             source = Path(self.path).read_bytes().decode("utf-8")
@@ -121,19 +133,16 @@ class Runner:
     def find_answers(self) -> dict[str, dict[str, Any]]:
         """For each puzzle: which function answers it, in which form, at which line."""
         found: dict[str, dict[str, Any]] = {}
-        preferred = self.job.get("form", "jac")
         for pid, spec in self.puzzles.items():
             candidates = []
-            for form in (preferred, "dx" if preferred == "jac" else "jac"):
+            for form in self.job["forms"]:
                 for name in spec["names"][form]:
                     if callable(self.module.get(name)):
                         candidates.append((form, name))
                         break
             if candidates:
                 form, name = candidates[0]
-                fn = self.module[name]
-                code = getattr(fn, "__code__", None)
-                line = code.co_firstlineno if code and code.co_filename == self.path else None
+                line = self.def_line(self.module[name])
                 ignored = [n for _, n in candidates[1:]]
                 found[pid] = {"form": form, "name": name, "line": line, "ignored": ignored}
         return found
@@ -173,6 +182,11 @@ class Runner:
         arrays: dict[str, np.ndarray] = {}
         args: list[Any]
         for k in range(count):
+            if answer["form"] == "backward":
+                xs = [points[n][k] for n in inputs]
+                found = self.call_backward(pid, fn, answer["name"], spec, xs, points["g"][k])
+                arrays.update({f"{n}_{k}": arr for n, arr in found.items()})
+                continue
             if answer["form"] == "jac":
                 args = [self.jax.numpy.asarray(points[n][k]) for n in inputs]
                 jacs = self.call_jac(pid, fn, args, answer["name"], inputs)
@@ -236,20 +250,139 @@ class Runner:
             out[inp["name"]] = to_array(arr, f"{label} gave")
         return out
 
-    def compiled(self, pid: str, fn: Callable[..., Any], args: list[Any]) -> Any:
+    def call_backward(
+        self, pid: str, obj: Any, name: str, spec: dict[str, Any], xs: list[Any], g: Any
+    ) -> dict[str, np.ndarray]:
+        """Gradients for the point's `g` (`vjp_x`, ...), the Jacobians rebuilt from
+        one-hot `g`s (`x`, ...) when the job asks, and for a class `forward`'s value."""
+        inputs = [i["name"] for i in spec["inputs"]]
+        out_shape = tuple(spec["out_shape"])
+        cotangents = [np.asarray(g), *(one_hots(out_shape) if spec["reconstruct"] else [])]
+        value = None
+        if is_class_answer(obj):
+            value, rows = self.run_class(pid, obj, name, spec, xs, cotangents)
+        else:
+            rows = self.run_vjp(pid, obj, name, xs, cotangents, len(inputs))
+        out = {f"vjp_{n}": grad for n, grad in zip(inputs, rows[0], strict=True)}
+        for j, n in enumerate(inputs):
+            if len(rows) > 1:
+                jac = stack_rows([row[j] for row in rows[1:]], out_shape)
+                if jac is None:
+                    raise AnswerError(
+                        f"{name} returned gradients of different shapes for d/d{n} "
+                        "as g changed; each must have the shape of the input"
+                    )
+                out[n] = jac
+        if value is not None:
+            out["value"] = value
+        return out
+
+    def run_class(
+        self,
+        pid: str,
+        cls: type,
+        name: str,
+        spec: dict[str, Any],
+        xs: list[Any],
+        cotangents: list[np.ndarray],
+    ) -> tuple[np.ndarray, list[tuple[np.ndarray, ...]]]:
+        """`forward` with a fresh context, then `backward`, once per `g`.
+
+        Scalar puzzles pass plain Python floats, as the course's scalar functions get.
+        """
+        methods = class_methods(cls, name)
+        if isinstance(methods, str):
+            raise AnswerError(methods, self.def_line(cls))
+        forward, backward = (self.bound(m, pid) for m in methods)
+        scalar = spec["out_shape"] == [] and all(i["shape"] == [] for i in spec["inputs"])
+        jnp = self.jax.numpy
+
+        def plain(a: Any) -> Any:
+            return float(a) if scalar else jnp.asarray(a)
+
+        args = [plain(x) for x in xs]
+        value: np.ndarray | None = None
+        rows = []
+        for g in cotangents:
+            ctx = Context()
+            result = self.guarded(forward, [ctx, *args], f"{name}.forward")
+            if value is None:
+                value = to_array(result, f"{name}.forward returned")
+            grads = self.guarded(backward, [ctx, plain(g)], f"{name}.backward")
+            rows.append(self.gradients(grads, f"{name}.backward", spec))
+        assert value is not None
+        return value, rows
+
+    def run_vjp(
+        self,
+        pid: str,
+        fn: Callable[..., Any],
+        name: str,
+        xs: list[Any],
+        cotangents: list[np.ndarray],
+        count: int,
+    ) -> list[tuple[np.ndarray, ...]]:
+        """`vjp_<id>(*inputs, g)` for every `g`: all at once, mapped over `g` and
+        compiled, when the answer allows it; else one call per `g`."""
+        jnp = self.jax.numpy
+        args = [jnp.asarray(x) for x in xs]
+        stacked = np.stack(cotangents)
+        batched = self.compiled(pid, fn, [*args, stacked], map_last=True)
+        parts = split_gradients(batched, count) if batched is not None else None
+        if parts is not None:
+            try:
+                arrays = [to_array(p, f"{name} returned") for p in parts]
+            except AnswerError:
+                arrays = []
+            if arrays and all(a.shape[:1] == (len(cotangents),) for a in arrays):
+                return [tuple(a[r] for a in arrays) for r in range(len(cotangents))]
+        spec = self.puzzles[pid]
+        rows = []
+        for g in cotangents:
+            value = self.compiled(pid, fn, [*args, jnp.asarray(g)])
+            if value is None:
+                value = self.guarded(fn, [*args, jnp.asarray(g)], name)
+            rows.append(self.gradients(value, name, spec))
+        return rows
+
+    def gradients(self, value: Any, name: str, spec: dict[str, Any]) -> tuple[np.ndarray, ...]:
+        """One float64 array per input from a backward's return value."""
+        inputs = [i["name"] for i in spec["inputs"]]
+        parts = split_gradients(value, len(inputs))
+        if parts is None:
+            got = (
+                f"{len(value)} values"
+                if isinstance(value, (tuple, list))
+                else describe_value(value)
+            )
+            raise AnswerError(
+                f"{name} must return one gradient per input ({', '.join(inputs)}), got {got}"
+            )
+        return tuple(
+            to_array(p, f"{name} returned for {n}") for n, p in zip(inputs, parts, strict=True)
+        )
+
+    def compiled(
+        self, pid: str, fn: Callable[..., Any], args: list[Any], map_last: bool = False
+    ) -> Any:
         """The answer run as one compiled jax computation, or None to run it eagerly.
 
         Compiling costs one (cached) compilation per answer instead of one per jax
         operation. An answer that is not traceable (Python control flow on values,
         numpy conversions, non-array results) raises here and is run eagerly instead,
-        where its own error, if any, is what the learner sees.
+        where its own error, if any, is what the learner sees. `map_last` maps the
+        answer over the first axis of its last argument.
         """
-        key = (pid, id(getattr(fn, "__code__", fn)))
+        key = (pid, id(getattr(fn, "__code__", fn)), map_last)
         if self._untraceable.get(key):
             return None
         try:
             if key not in self._jitted:
-                self._jitted[key] = self.jax.jit(fn)
+                mapped = fn
+                if map_last:
+                    axes = (None,) * (len(args) - 1) + (0,)
+                    mapped = self.jax.vmap(fn, in_axes=axes)
+                self._jitted[key] = self.jax.jit(mapped)
             return self._jitted[key](*args)
         except BaseException:  # whatever it was, the eager run reports it properly
             self._untraceable[key] = True
@@ -278,7 +411,10 @@ class Runner:
             )
 
     def def_line(self, fn: Any) -> int | None:
-        """The line where `fn` is defined, if it is defined in the submission."""
+        """The line where `fn` is defined (for a class: its `backward`), if it is
+        defined in the submission."""
+        if isinstance(fn, type):
+            fn = getattr(fn, "backward", None)
         code = getattr(fn, "__code__", None)
         return code.co_firstlineno if code is not None and code.co_filename == self.path else None
 

@@ -34,7 +34,7 @@ from .children import (
     child_env,
     kill_strays,
 )
-from .puzzles import Puzzle
+from .puzzles import Puzzle, form_order
 
 if TYPE_CHECKING:
     import numpy as np
@@ -42,6 +42,9 @@ if TYPE_CHECKING:
     from .sampling import Point
 
 MAX_RESULT_BYTES = 64 * 1024 * 1024
+# What an answer sends back per point: Jacobians by input, and from a backward answer
+# the gradients for the point's `g` and its forward's value.
+RESULT_NAMES = ("x", "y", "vjp_x", "vjp_y", "value")
 
 
 @dataclass
@@ -82,6 +85,7 @@ def job_for(puzzle: Puzzle) -> dict[str, Any]:
             {"name": i.name, "shape": list(i.shape), "index": list(i.index)} for i in puzzle.inputs
         ],
         "out_shape": list(puzzle.out_shape),
+        "reconstruct": puzzle.rebuilds_jacobian,
         "out_index": list(puzzle.out_index),
         "dims": puzzle.dims,
         "givens": puzzle.givens,
@@ -135,7 +139,7 @@ class AnswerProcess:
             json.dumps(
                 {
                     "submission": str(submission.resolve()),
-                    "form": form,
+                    "forms": form_order(form),
                     "cache_dir": str(caches.cache_dir("jax-answers")),
                     "forbid_autodiff": forbid_autodiff,
                     "limits": {
@@ -385,7 +389,7 @@ class AnswerProcess:
                     )
                 for key in data.files:
                     name, _, k = key.rpartition("_")
-                    if name in ("x", "y") and k.isdigit() and int(k) < req.count:
+                    if name in RESULT_NAMES and k.isdigit() and int(k) < req.count:
                         value = np.asarray(data[key])
                         if value.dtype.kind not in "biuf":
                             return Outcome(

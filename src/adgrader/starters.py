@@ -1,7 +1,8 @@
-"""Starter code for a puzzle in either answer form, as the notebooks stub it.
+"""Starter code for a puzzle in each answer form, as the notebooks and courses stub it.
 
-Each stub runs and returns a zero Jacobian of the right shape, so a learner's first
-check fails (it does not error) and says which entries are wrong.
+Each stub runs and returns zeros of the right shape (a Jacobian, or a backward's
+gradients), so a learner's first check fails (it does not error) and says which
+entries are wrong.
 """
 
 from __future__ import annotations
@@ -38,6 +39,38 @@ def dx_starter(puzzle: Puzzle) -> str:
     return "\n".join(lines) + "\n"
 
 
+def backward_starter(puzzle: Puzzle) -> str:
+    """For a puzzle of single numbers, a class with `forward` (done: it is `f`) and
+    `backward` to fill in, as a course's scalar functions are written; otherwise
+    `def vjp_<id>(x, g)` returning zero gradients."""
+    args = ", ".join(puzzle.arg_names)
+    if puzzle.scalar:
+        zeros = ", ".join("0.0" for _ in puzzle.inputs)
+        body = " ".join(puzzle.index_form.split())
+        return (
+            f"class {puzzle.backward_class}(ScalarFunction):\n"
+            "    @staticmethod\n"
+            f"    def forward(ctx, {args}):\n"
+            f"        ctx.save_for_backward({args})\n"
+            f"        return {body}\n"
+            "\n"
+            "    @staticmethod\n"
+            "    def backward(ctx, d_out):\n"
+            f"        {f'({args},)' if len(puzzle.inputs) == 1 else args} = ctx.saved_values\n"
+            "        # fill in: the gradient for each input, times d_out\n"
+            f"        return {zeros}\n"
+        )
+    zeros = ", ".join(f"np.zeros({_shape(i.dims)})" for i in puzzle.inputs)
+    return (
+        f"def vjp_{puzzle.id}({args}, g):\n"
+        "    # fill in: the gradient for each input, shaped like it\n"
+        f"    return {zeros}\n"
+    )
+
+
+STARTERS = {"jac": jac_starter, "dx": dx_starter, "backward": backward_starter}
+
+
 def comment(puzzle: Puzzle) -> str:
     """The puzzle's title and statement as comment lines, formulas as plain text."""
     lines = [f"{puzzle.number}. {puzzle.title} ({puzzle.id})"]
@@ -49,8 +82,8 @@ def comment(puzzle: Puzzle) -> str:
 
 def starter_file(pset: PuzzleSet, form: str) -> str:
     """A whole submission stubbing every puzzle of the set in one form, each with its
-    statement as a comment; every stub runs and returns a zero Jacobian."""
-    render = jac_starter if form == "jac" else dx_starter
+    statement as a comment; every stub runs and returns zeros."""
+    render = STARTERS[form]
     head = (
         f"# adgrader: set={pset.id}\n"
         f"# {pset.title}.\n"

@@ -22,7 +22,7 @@ from . import oracle
 from .errors import Problem, SpecError, UsageError
 from .namespace import names_of
 from .puzzles import Puzzle, PuzzleSet, load_set_dir, set_dirs
-from .starters import starter_file
+from .starters import STARTERS, starter_file
 
 SEEDS = (0, 1)
 POINTS = 3
@@ -96,6 +96,7 @@ _FIELDS = (
     ("disagree at", ("bounds",)),
     ("index_form", ("index_form",)),
     ("dx starter", ("index_form",)),
+    ("backward starter", ("index_form",)),
 )
 
 
@@ -159,12 +160,13 @@ def check_index_form(puzzle: Puzzle, point: dict[str, np.ndarray]) -> list[Probl
 
 
 def check_starters(pset: PuzzleSet, ids: list[str]) -> list[Problem]:
-    """Both starters must run when graded: every stub `failed` (or `passed`), none `error`."""
+    """Every form's starter must run when graded: each stub `failed` (or `passed`), none
+    `error`."""
     from .grading import check_against
 
     problems = []
     with tempfile.TemporaryDirectory(prefix="adgrader-validate-") as tmp:
-        for form in ("jac", "dx"):
+        for form in STARTERS:
             path = Path(tmp) / f"starter_{form}.py"
             path.write_text(starter_file(pset, form), encoding="utf-8")
             report = check_against(path, pset, puzzles=ids, timeout=20.0)

@@ -8,11 +8,12 @@ terminal report.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import replace
 
 from ..puzzles import Puzzle, PuzzleSet
 from ..result import Finding, Mismatch, PuzzleResult, Report, where
 
-MISMATCH_HEADER = ("wrt", "out", "in", "yours", "expected")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
 # What would open a list, heading or rule at the start of a line: `- `, `+ `, `1. `, `# `.
 _MD_BLOCK_START = re.compile(r"^(?:[-+=]+|#{1,6}|\d{1,9}(?=[.)]))(?=[.)]?(?:\s|$))")
@@ -83,27 +84,51 @@ def puzzle_of(p: PuzzleResult, pset: PuzzleSet | None) -> Puzzle | None:
     return next((q for q in pset.puzzles if q.id == p.id), None)
 
 
-def mismatch_header(p: PuzzleResult, pset: PuzzleSet | None = None) -> list[str]:
-    """Column names; with the set, `out`/`in` carry the puzzle's index names (`in i`)."""
+def mismatch_grid(
+    p: PuzzleResult, pset: PuzzleSet | None = None, wrt: bool = True
+) -> tuple[list[str], list[list[str]]]:
+    """The shown mismatches as a header and rows, for every table view.
+
+    A Jacobian entry has `wrt`, `out`, `in`; a backward's gradient for the point's `g`
+    has `gradient` (which input) and `in`; a forward's value has `out`. With the set,
+    `out`/`in` carry the puzzle's index names (`in i`); an index column that is empty
+    for every row (a scalar puzzle's) is left out, and so is `wrt` when not wanted.
+    """
     puzzle = puzzle_of(p, pset)
-    if puzzle is None:
-        return list(MISMATCH_HEADER)
-    wrts = dict.fromkeys(m.wrt for m in p.mismatches) or dict.fromkeys(puzzle.arg_names)
-    ins = [names(i.index) for i in puzzle.inputs if i.name in wrts]
-    in_names = " / ".join(dict.fromkeys(ins)) or "i"
-    return ["wrt", f"out {names(puzzle.out_index)}", f"in {in_names}", "yours", "expected"]
-
-
-def mismatch_row(m: Mismatch) -> list[str]:
-    return [m.wrt, index(m.out), index(m.inp), number(m.yours), number(m.expected)]
+    kind = p.mismatches[0].kind if p.mismatches else "jacobian"
+    out_label, in_label = "out", "in"
+    if puzzle is not None:
+        wrts = dict.fromkeys(m.wrt for m in p.mismatches) or dict.fromkeys(puzzle.arg_names)
+        ins = [names(i.index) for i in puzzle.inputs if i.name in wrts]
+        out_label = f"out {names(puzzle.out_index) or 'o'}"
+        in_label = f"in {' / '.join(dict.fromkeys(ins)) or 'i'}"
+    columns: list[tuple[str, Callable[[Mismatch], str]]] = []
+    if kind == "vjp":
+        columns += [("gradient", lambda m: m.wrt), (in_label, lambda m: index(m.inp))]
+    elif kind == "value":
+        columns += [(out_label, lambda m: index(m.out))]
+    else:
+        columns += [("wrt", lambda m: m.wrt)] if wrt else []
+        columns += [(out_label, lambda m: index(m.out)), (in_label, lambda m: index(m.inp))]
+    columns += [("yours", lambda m: number(m.yours)), ("expected", lambda m: number(m.expected))]
+    columns = [
+        (head, cell)
+        for head, cell in columns
+        if head in ("yours", "expected", "wrt", "gradient")
+        or any(cell(m) != "()" for m in p.mismatches)
+    ]
+    rows = [[cell(m) for _, cell in columns] for m in p.mismatches]
+    return [head for head, _ in columns], rows
 
 
 def mismatch_line(m: Mismatch) -> str:
     """One wrong entry on one line: `d/dx out 3, in 4: yours 0, expected 1`."""
-    return (
-        f"d/d{m.wrt} out {index(m.out)}, in {index(m.inp)}: "
-        f"yours {number(m.yours)}, expected {number(m.expected)}"
-    )
+    values = f"yours {number(m.yours)}, expected {number(m.expected)}"
+    if m.kind == "vjp":
+        return f"gradient of {m.wrt} at {index(m.inp)}: {values}"
+    if m.kind == "value":
+        return f"forward's value at {index(m.out)}: {values}"
+    return f"d/d{m.wrt} out {index(m.out)}, in {index(m.inp)}: {values}"
 
 
 def more_entries(p: PuzzleResult, shown: int | None = None) -> str:
@@ -142,7 +167,7 @@ def plain_details(p: PuzzleResult, pset: PuzzleSet | None = None) -> str:
     """Message, the shown mismatches as a table, `+N more`, then rule findings."""
     parts = [message(p)]
     if p.mismatches:
-        parts.append(plain_table(mismatch_header(p, pset), [mismatch_row(m) for m in p.mismatches]))
+        parts.append(plain_table(*mismatch_grid(p, pset)))
     if more_entries(p):
         parts.append(more_entries(p))
     if findings(p):
@@ -198,8 +223,8 @@ def md_details(p: PuzzleResult, pset: PuzzleSet | None = None, limit: int | None
     parts = [md_message(message(p))]
     shown = p.mismatches[:limit]
     if shown:
-        rows = [mismatch_row(m) for m in shown]
-        parts.append(md_table(mismatch_header(p, pset), rows, align="lrrrr"))
+        header, rows = mismatch_grid(replace(p, mismatches=shown), pset)
+        parts.append(md_table(header, rows, align="l" + "r" * (len(header) - 1)))
     if more_entries(p, len(shown)):
         parts.append(md_escape(more_entries(p, len(shown))))
     if findings(p):

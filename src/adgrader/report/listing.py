@@ -13,16 +13,23 @@ from .text import progress, status_text
 
 
 def dims_text(shape: tuple[int, ...]) -> str:
-    return "×".join(str(n) for n in shape)
+    return "×".join(str(n) for n in shape) or "()"
 
 
 def shapes(puzzle: Puzzle) -> str:
-    """`x 4×4, y 4 → 16`: input and output shapes at a glance."""
+    """`x 4×4, y 4 → 16`: input and output shapes at a glance (`()` for one number)."""
 
     def one(inp: Input) -> str:
         return f"{inp.name} {dims_text(inp.shape)}"
 
     return ", ".join(one(i) for i in puzzle.inputs) + f" → {dims_text(puzzle.out_shape)}"
+
+
+ANSWERS = {  # how a set's own form is named, for the line under its table
+    "jac": "jac_<id> or fb_<id>",
+    "dx": "jac_<id> or fb_<id>",
+    "backward": "class <Id> or vjp_<id>",
+}
 
 
 def aliases(pset: PuzzleSet) -> str:
@@ -59,7 +66,7 @@ def render(sets: list[PuzzleSet], console: Console, report: Report | None = None
         console.print(set_table(pset, report))
         if report is None:
             lines = [
-                f"Answer <id> with jac_<id> or fb_<id>; grade: adgrader check FILE --set {pset.id}"
+                f"Answer <id> with {ANSWERS[pset.form]}; grade: adgrader check FILE --set {pset.id}"
             ]
             if aliases(pset):
                 lines.append(f"Notebook names: {aliases(pset)}")

@@ -10,8 +10,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ..formula import plain_math
-from ..puzzles import Puzzle, PuzzleSet, shape_text
-from ..starters import dx_starter, jac_starter
+from ..puzzles import Puzzle, PuzzleSet, form_order, shape_text
+from ..starters import STARTERS
 
 
 def facts(puzzle: Puzzle, pset: PuzzleSet) -> Table:
@@ -25,6 +25,9 @@ def facts(puzzle: Puzzle, pset: PuzzleSet) -> Table:
             + f", sampled in [{inp.bounds[0]:g}, {inp.bounds[1]:g})",
         )
     table.add_row("output", shape_text(puzzle.output_dims, puzzle.out_shape))
+    if pset.form == "backward":
+        out = shape_text(puzzle.output_dims, puzzle.out_shape)
+        table.add_row("g (d_out)", f"{out}, the output's shape; each gradient has its input's")
     for inp in puzzle.inputs:
         table.add_row(
             f"d/d{inp.name}", shape_text(puzzle.jac_dims(inp.name), puzzle.jac_shape(inp.name))
@@ -38,10 +41,20 @@ def facts(puzzle: Puzzle, pset: PuzzleSet) -> Table:
     if rules:
         table.add_row("rules", ", ".join(rules))
     names = puzzle.answer_names()
-    table.add_row("answer with", " or ".join([*names["jac"], *names["dx"]]))
+    shown = [
+        f"class {n}" if n == puzzle.backward_class else n
+        for form in form_order(pset.form)
+        for n in names[form]
+    ]
+    table.add_row("answer with", " or ".join(shown))
     if puzzle.hints:
         table.add_row("hints", f"{len(puzzle.hints)}: adgrader hint {puzzle.id}")
     return table
+
+
+def shown_forms(pset: PuzzleSet) -> tuple[str, ...]:
+    """The starters to show: both Jacobian forms, or for a backward set its own and jac."""
+    return ("backward", "jac") if pset.form == "backward" else ("jac", "dx")
 
 
 def render(puzzle: Puzzle, pset: PuzzleSet, console: Console) -> None:
@@ -52,7 +65,8 @@ def render(puzzle: Puzzle, pset: PuzzleSet, console: Console) -> None:
         facts(puzzle, pset),
     ]
     console.print(Group(*parts))
-    for title, code in (("jac form", jac_starter(puzzle)), ("dx form", dx_starter(puzzle))):
+    for form in shown_forms(pset):
+        title, code = f"{form} form", STARTERS[form](puzzle)
         console.print(
             Panel(
                 Syntax(

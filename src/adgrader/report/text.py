@@ -8,9 +8,16 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from ..puzzles import Puzzle, PuzzleSet
+from ..puzzles import PuzzleSet
 from ..result import PuzzleResult, Report, where
-from .common import finding_line, index, names, number, others_text, progress_head, score_text
+from .common import (
+    finding_line,
+    mismatch_grid,
+    others_text,
+    progress_head,
+    puzzle_of,
+    score_text,
+)
 
 STYLE = {
     "passed": ("✓ passed", "green"),
@@ -51,24 +58,20 @@ def short_reason(p: PuzzleResult) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def mismatch_table(p: PuzzleResult, puzzle: Puzzle | None) -> Table:
-    """The wrong entries: which input, output index, input index, yours, expected."""
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+def mismatch_table(p: PuzzleResult, pset: PuzzleSet | None) -> Table:
+    """The wrong entries: which input (when there are two), indices, yours, expected."""
+    puzzle = puzzle_of(p, pset)
     two_inputs = (puzzle is not None and len(puzzle.inputs) > 1) or len(
         {m.wrt for m in p.mismatches}
     ) > 1
-    out_names = names(puzzle.out_index) if puzzle else "o"
-    in_names = {i.name: names(i.index) for i in puzzle.inputs} if puzzle else {}
-    in_header = " / ".join(dict.fromkeys(in_names.values())) if in_names else "i"
-    if two_inputs:
-        table.add_column("wrt")
-    table.add_column(f"out {out_names}", justify="right")
-    table.add_column(f"in {in_header}", justify="right")
-    table.add_column("yours", justify="right", style="red")
-    table.add_column("expected", justify="right", style="green")
-    for m in p.mismatches:
-        cells = [index(m.out), index(m.inp), number(m.yours), number(m.expected)]
-        table.add_row(*([m.wrt] if two_inputs else []), *cells)
+    header, rows = mismatch_grid(p, pset, wrt=two_inputs)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for head in header:
+        style = {"yours": "red", "expected": "green"}.get(head)
+        left = head in ("wrt", "gradient")
+        table.add_column(head, justify="left" if left else "right", style=style)
+    for row in rows:
+        table.add_row(*row)
     return table
 
 
@@ -86,8 +89,7 @@ def details(p: PuzzleResult, pset: PuzzleSet | None) -> RenderableType:
         head.append(p.diagnosis, style="cyan")
     parts: list[RenderableType] = [head]
     if p.mismatches:
-        puzzle = pset.get(p.id) if pset else None
-        parts.append(mismatch_table(p, puzzle))
+        parts.append(mismatch_table(p, pset))
         rest = p.mismatch_total - len(p.mismatches)
         if rest > 0:
             parts.append(Text(f"+{rest} more wrong entries", style="dim"))
