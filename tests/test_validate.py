@@ -60,4 +60,4 @@ def test_a_valid_folder_exits_0() -> None:
 def test_the_built_in_sets_are_valid() -> None:
     found = validate(Path(__file__).resolve().parent.parent / "puzzles")
     assert found.problems == []
-    assert sorted(s.id for s in found.sets) == ["classic", "jax"]
+    assert sorted(s.id for s in found.sets) == ["classic", "jax", "scalar", "tensor"]

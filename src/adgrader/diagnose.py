@@ -100,6 +100,7 @@ def _one(puzzle: Puzzle, inp: Input, yours: Array, expected: Array) -> str:
     names = puzzle.out_index + inp.index
     bad = ~_close(yours, expected)
     checks: list[Callable[[], str]] = [
+        lambda: _non_finite(yours, expected),
         lambda: _sign(yours, expected),
         lambda: _factor(yours, expected),
         lambda: _transposed(puzzle, inp, yours, expected),
@@ -112,6 +113,19 @@ def _one(puzzle: Puzzle, inp: Input, yours: Array, expected: Array) -> str:
         if found:
             return found
     return ""
+
+
+def _non_finite(yours: Array, expected: Array) -> str:
+    import numpy as np
+
+    count = int((~np.isfinite(yours) & np.isfinite(expected)).sum())
+    if not count:
+        return ""
+    return (
+        f"{count} non-finite entr{'y' if count == 1 else 'ies'} (NaN or infinity) where the "
+        "expected values are finite: does something overflow, like exp of a large input "
+        "(subtract the maximum first), or divide by zero?"
+    )
 
 
 def _sign(yours: Array, expected: Array) -> str:

@@ -38,6 +38,7 @@ def puzzle(p: PuzzleResult) -> dict[str, Any]:
                     "yours": m.yours,
                     "expected": m.expected,
                     "point": m.point,
+                    "kind": m.kind,
                 }
                 for m in p.mismatches
             ],
