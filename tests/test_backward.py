@@ -227,3 +227,64 @@ def test_json_reports_say_what_kind_of_entry_is_wrong(grade: Grade) -> None:
     data = as_dict(grade(ANSWERS / "scalar_wrong.py", "scalar"))
     kinds = {m["kind"] for p in data["puzzles"] for m in p["mismatches"]["shown"]}
     assert kinds == {"jacobian", "vjp"}
+
+
+def test_backward_answers_are_found_in_a_notebook(tmp_path: Path) -> None:
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell("## Problem: Sigmoid"),
+        nbformat.v4.new_code_cell(
+            "class Sigmoid(ScalarFunction):\n"
+            "    @staticmethod\n"
+            "    def forward(ctx, x):\n"
+            "        s = 1 / (1 + math.exp(-x))\n"
+            "        ctx.save_for_backward(s)\n"
+            "        return s\n\n"
+            "    @staticmethod\n"
+            "    def backward(ctx, d_out):\n"
+            "        (s,) = ctx.saved_values\n"
+            "        return s * (1 - s) * d_out\n"
+        ),
+        nbformat.v4.new_code_cell("def vjp_log(x, g):\n    return g * x  # wrong\n"),
+    ]
+    path = tmp_path / "backward.ipynb"
+    nbformat.write(notebook, str(path))
+    report = adgrader.check(path, set="scalar", puzzles=["sigmoid", "log", "exp"])
+    assert [(p.id, p.status, p.cell) for p in report.puzzles] == [
+        ("log", "failed", 3),
+        ("exp", "missing", None),
+        ("sigmoid", "passed", 2),
+    ]
+
+
+def test_rules_read_a_backward_class_and_let_it_chain_other_backwards(tmp_path: Path) -> None:
+    source = (
+        "class Mul(ScalarFunction):\n"
+        "    @staticmethod\n"
+        "    def forward(ctx, x, y):\n"
+        "        ctx.save_for_backward(x, y)\n"
+        "        return x * y\n\n"
+        "    @staticmethod\n"
+        "    def backward(ctx, d_out):\n"
+        "        x, y = ctx.saved_values\n"
+        "        return y * d_out, x * d_out\n\n\n"
+        "class MulLog(ScalarFunction):\n"
+        "    @staticmethod\n"
+        "    def forward(ctx, x, y):\n"
+        "        ctx.save_for_backward(x, y)\n"
+        "        return x * y + math.log(x)\n\n"
+        "    @staticmethod\n"
+        "    def backward(ctx, d_out):\n"
+        "        x, y = ctx.saved_values\n"
+        "        inner = Context()\n"
+        "        Mul.forward(inner, x, y)\n"
+        "        dx, dy = Mul.backward(inner, d_out)\n"
+        "        return dx + d_out / x, dy  # the log term's gradient, added to the product's one\n"
+    )
+    report = grade_source(tmp_path, source, "scalar", "mul", "mul_log")
+    assert [p.status for p in report.puzzles] == ["passed", "passed"]
+    mul_log = report.puzzles[1]
+    assert [(w.rule, w.line) for w in mul_log.warnings] == [("max-columns", 25)]
+    assert mul_log.violations == []

@@ -37,15 +37,15 @@ _SYMBOLS = {
     r"\left": "",
     r"\right": "",
     r"\mathbb{1}": "1",
-    r"\alpha": "α",
+    r"\alpha": "α",  # noqa: RUF001
     r"\beta": "β",
-    r"\gamma": "γ",
+    r"\gamma": "γ",  # noqa: RUF001
     r"\delta": "δ",
     r"\epsilon": "ε",
     r"\lambda": "λ",
     r"\mu": "μ",
     r"\pi": "π",
-    r"\sigma": "σ",
+    r"\sigma": "σ",  # noqa: RUF001
     r"\tau": "τ",
     r"\theta": "θ",
 }

@@ -12,7 +12,8 @@ one function per puzzle found, each with the learner's text unchanged except its
   its aliases) except two names it reuses: `fb_mean` (mean, then mean_reduce) and
   `fb_conv` (conv1d, then conv2d), told apart by header, signature, then order;
   each becomes `fb_<id>`;
-- functions already named the adgrader way (`jac_relu`, `fb_relu`) are kept as they are.
+- answers already named the adgrader way (`jac_relu`, `fb_relu`, and in the backward
+  form `vjp_relu` or the puzzle's class, `class ReLU`) are kept as they are.
 
 `Extracted.lines` maps each line of the module back to its cell, so a report can say
 "cell 7, line 3".
@@ -250,10 +251,19 @@ def _header_title(header: str) -> str:
 
 
 def _answer_name(name: str, by_id: dict[str, Puzzle]) -> bool:
-    """Whether a top-level name is an answer: `jac`, `jac_<id>` or any `fb_<name>`."""
+    """Whether a top-level name is an answer: `jac`, `jac_<id>`, `vjp_<id>`, any
+    `fb_<name>`, or a puzzle's backward class."""
     if name == "jac" or name.startswith("fb_"):
         return True
-    return name.startswith("jac_") and name[4:] in by_id
+    return _own_name(name, by_id) is not None
+
+
+def _own_name(name: str, by_id: dict[str, Puzzle]) -> str | None:
+    """The puzzle an answer named the adgrader way (`jac_<id>`, `vjp_<id>`, or the
+    backward class) answers, else None."""
+    if name[:4] in ("jac_", "vjp_") and name[4:] in by_id:
+        return name[4:]
+    return next((p.id for p in by_id.values() if p.backward_class == name), None)
 
 
 def _candidates(name: str, pset: PuzzleSet, by_id: dict[str, Puzzle]) -> tuple[str, ...]:
@@ -279,7 +289,12 @@ def _answers_in(
     header: _Header | None,
 ) -> Iterator[_Answer]:
     for stmt in tree.body:
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if isinstance(stmt, ast.ClassDef) and _own_name(stmt.name, by_id) is not None:
+            first = min([stmt.lineno, *(d.lineno for d in stmt.decorator_list)])
+            answer = _Answer(cell, stmt.name, _Chunk(cell, _take(rows, first, stmt)), [])
+            _name_puzzle(answer, None, pset, by_id, header)
+            yield answer
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             name = stmt.name
             if not _answer_name(name, by_id):
                 continue
@@ -333,8 +348,9 @@ def _name_puzzle(
     """Settle the puzzle now when the name or header says it; else leave it to order."""
     name = answer.name
     header_puzzle = header.puzzle if header else None
-    if name.startswith("jac_") and name[4:] in by_id:
-        answer.puzzle, answer.how = name[4:], f"{name} matched puzzle {name[4:]} by its name"
+    own = _own_name(name, by_id)
+    if own is not None:
+        answer.puzzle, answer.how = own, f"{name} matched puzzle {own} by its name"
         return
     if name == "jac" or not _candidates(name, pset, by_id):
         if header is not None and header_puzzle is not None:
