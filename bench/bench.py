@@ -30,6 +30,8 @@ COMMANDS: dict[str, list[str]] = {
     "adgrader list": [*ADGRADER, "list"],
     "adgrader check (jax set)": [*ADGRADER, "check", "submissions/jax_solution.py"],
     "adgrader check (classic set)": [*ADGRADER, "check", "submissions/classic_solution.py"],
+    "adgrader check (scalar set)": [*ADGRADER, "check", "submissions/scalar_solution.py"],
+    "adgrader check (tensor set)": [*ADGRADER, "check", "submissions/tensor_solution.py"],
     "same, in one process, no isolation": [
         PY,
         "bench/in_process.py",

@@ -107,7 +107,15 @@ def test_json_report_follows_version_1(tmp_path: Path) -> None:
         assert p["status"] in STATUSES
     shown = next(p for p in failed if p["mismatches"]["shown"])["mismatches"]
     assert shown["total"] >= len(shown["shown"]) >= 1
-    assert set(shown["shown"][0]) == {"wrt", "out", "in", "yours", "expected", "point"}
+    assert set(shown["shown"][0]) == {
+        "wrt",
+        "out",
+        "in",
+        "yours",
+        "expected",
+        "point",
+        "kind",
+    }
 
 
 def test_json_goes_to_stdout_without_o() -> None:

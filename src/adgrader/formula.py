@@ -36,6 +36,11 @@ _SYMBOLS = {
     r"\quad": "  ",
     r"\left": "",
     r"\right": "",
+    r"\bigl": "",
+    r"\bigr": "",
+    r"\big": "",
+    r"\Big": "",
+    r"\ell": "ℓ",  # noqa: RUF001
     r"\mathbb{1}": "1",
     r"\alpha": "α",  # noqa: RUF001
     r"\beta": "β",

@@ -189,11 +189,9 @@ def _jacobian(
             result.mismatches.extend(cmp.mismatches)
     if result.status != "failed":
         return False
-    arrays = {n: (yours[n], expected.jac[n]) for n in puzzle.arg_names}
-    result.diagnosis = diagnose.values(puzzle, arrays)
+    result.arrays = {n: (yours[n], expected.jac[n]) for n in puzzle.arg_names}
+    result.diagnosis = diagnose.values(puzzle, result.arrays)
     size = sum(math.prod(puzzle.jac_shape(i.name)) for i in puzzle.inputs)
-    if size > len(puzzle.inputs):  # pictures of one-entry Jacobians add nothing to the table
-        result.arrays = arrays
     result.message = f"{result.mismatch_total} of {size} entries wrong{at.where}"
     result.mismatches = result.mismatches[:10]
     return True

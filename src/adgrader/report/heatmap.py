@@ -257,7 +257,10 @@ def _dims(shape: tuple[int, ...]) -> str:
 
 
 def render_heatmaps(result: PuzzleResult, puzzle: Puzzle, console: Console) -> None:
-    """Print a heatmap per input in `result.arrays` (nothing when it is empty)."""
+    """Print a heatmap per input in `result.arrays` (nothing when it is empty, or when
+    each Jacobian is one entry, which the table already shows)."""
+    if all(np.size(e) <= 1 for _, e in result.arrays.values()):
+        return
     for wrt, (yours, expected) in result.arrays.items():
         n_out = len(puzzle.out_shape)
         ys, ex = flat(yours, n_out), flat(expected, n_out)
