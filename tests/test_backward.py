@@ -28,7 +28,10 @@ def grade_source(tmp_path: Path, source: str, set_name: str, *ids: str) -> Repor
 
 @pytest.mark.parametrize(
     ("path", "set_name", "count"),
-    [(SUBMISSIONS / "scalar_solution.py", "scalar", 12), (SUBMISSIONS / "tensor_solution.py", "tensor", 10)],
+    [
+        (SUBMISSIONS / "scalar_solution.py", "scalar", 12),
+        (SUBMISSIONS / "tensor_solution.py", "tensor", 10),
+    ],
     ids=["scalar", "tensor"],
 )
 def test_right_backward_answers_pass_every_puzzle(
@@ -155,7 +158,9 @@ def test_a_tensor_puzzle_answered_by_a_class_and_a_scalar_one_by_vjp(tmp_path: P
     assert grade_source(tmp_path, source, "tensor", "matmul").all_passed
     wrong = source.replace("a.T @ g", "(g.T @ a).T * 2")
     assert not grade_source(tmp_path, wrong, "tensor", "matmul").all_passed
-    assert grade_source(tmp_path, "def vjp_mul(x, y, g):\n    return y * g, x * g\n", "scalar", "mul").all_passed
+    assert grade_source(
+        tmp_path, "def vjp_mul(x, y, g):\n    return y * g, x * g\n", "scalar", "mul"
+    ).all_passed
 
 
 @pytest.mark.parametrize(
@@ -175,7 +180,8 @@ def test_a_tensor_puzzle_answered_by_a_class_and_a_scalar_one_by_vjp(tmp_path: P
         (
             "def vjp_sum(x, g):\n    return g\n",
             "failed",
-            "wrong shape for the gradient of x: expected (A, B) = (3, 4) (the shape of x), got (3,)",
+            "wrong shape for the gradient of x: expected (A, B) = (3, 4) (the shape of x), "
+            "got (3,)",
         ),
         (
             "def vjp_sum(x, g):\n    return jax.vjp(lambda x: x.sum(1), x)[1](g)[0]\n",
