@@ -96,7 +96,8 @@ def test_results_are_kept_on_disk_and_a_broken_file_is_recomputed(
     loaded = oracle._load(path, puzzle, 2)
     assert loaded is not None
     assert all(
-        np.array_equal(a.jac["x"], b.jac["x"]) for a, b in zip(loaded.expected, found.expected, strict=True)
+        np.array_equal(a.jac["x"], b.jac["x"])
+        for a, b in zip(loaded.expected, found.expected, strict=True)
     )
     assert caches.results_path(puzzle, 6, 2) != path  # another seed, another file
     path.write_bytes(b"not an npz")
