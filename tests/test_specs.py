@@ -89,7 +89,33 @@ CLASSIC_SHAPES: dict[str, tuple[Any, ...]] = {
     "conv2d": ((7, 7), (3, 3), (5, 5), "ij", "ij", "op"),
 }
 
-SETS = {"jax": load_set("jax"), "classic": load_set("classic")}
+SCALAR_IDS = [
+    "add",
+    "mul",
+    "neg",
+    "inv",
+    "log",
+    "exp",
+    "sigmoid",
+    "relu",
+    "lt",
+    "eq",
+    "max",
+    "mul_log",
+]
+TENSOR_IDS = [
+    "sum",
+    "mean",
+    "permute",
+    "view",
+    "add_broadcast",
+    "mul",
+    "matmul",
+    "tensordot",
+    "log_softmax",
+    "cross_entropy",
+]
+SETS = {name: load_set(name) for name in ("jax", "classic", "scalar", "tensor")}
 CASES = [(s, p) for s, ps in SETS.items() for p in ps.puzzles]
 
 
@@ -109,9 +135,39 @@ def test_set_order_and_counts() -> None:
     assert {r.name for r in SETS["classic"].rules} == {"one-line", "max-columns", "no-autodiff"}
 
 
+def test_the_backward_sets() -> None:
+    scalar, tensor = SETS["scalar"], SETS["tensor"]
+    assert [p.id for p in scalar.puzzles] == SCALAR_IDS
+    assert [p.id for p in tensor.puzzles] == TENSOR_IDS
+    assert scalar.form == tensor.form == "backward"
+    assert all(p.scalar for p in scalar.puzzles)
+    assert not any(p.scalar for p in tensor.puzzles)
+    classes = {p.id: p.backward_class for p in scalar.puzzles}
+    assert (classes["relu"], classes["lt"], classes["eq"], classes["mul_log"]) == (
+        "ReLU",
+        "LT",
+        "EQ",
+        "MulLog",
+    )
+    # log and inv are sampled away from 0, where they are differentiable
+    assert min(scalar.get("log").input("x").bounds) > 0
+    assert min(scalar.get("inv").input("x").bounds) > 0
+
+
+@pytest.mark.parametrize("name", sorted(SETS))
+def test_every_set_survives_its_spec_cache(name: str) -> None:
+    import msgspec
+
+    from adgrader.puzzles import PuzzleSet
+
+    pset = SETS[name]
+    assert msgspec.msgpack.decode(msgspec.msgpack.encode(pset), type=PuzzleSet) == pset
+
+
 @pytest.mark.parametrize(("set_id", "puzzle"), CASES, ids=[f"{s}-{p.id}" for s, p in CASES])
 def test_aliases(set_id: str, puzzle: Puzzle) -> None:
-    assert puzzle.aliases == ALIASES.get(puzzle.id, ())
+    notebook = set_id in ("jax", "classic")  # only the notebooks' sets have aliases
+    assert puzzle.aliases == (ALIASES.get(puzzle.id, ()) if notebook else ())
 
 
 @pytest.mark.parametrize("puzzle", SETS["classic"].puzzles, ids=lambda p: p.id)

@@ -111,7 +111,7 @@ class Puzzle:
     givens: dict[str, str | int | float]
     f: str
     index_form: str
-    probes: tuple[dict[str, list[Any]], ...]
+    probes: tuple[dict[str, Any], ...]  # a value per input: a number or nested lists
     aliases: tuple[str, ...]
     score: float
     source: str
