@@ -82,7 +82,10 @@ def test_transposed_axes_in_the_contraction_fail_only_its_input(grade: Grade) ->
     tensordot = by_id(grade(ANSWERS / "tensor_wrong.py", "tensor"))["tensordot"]
     assert tensordot.status == "failed"
     assert {m.wrt for m in tensordot.mismatches} == {"x"}
-    assert tensordot.diagnosis.startswith("d/dy is right; d/dx is wrong")
+    assert tensordot.diagnosis == (
+        "d/dy is right; d/dx is wrong: the input axes j0 and j1 are swapped "
+        "(equivalently, the output axes o and p)"
+    )
     assert len(tensordot.mismatches[0].out) == 4 and len(tensordot.mismatches[0].inp) == 4
 
 

@@ -60,6 +60,19 @@ def test_transposed_square() -> None:
     assert one(CUMSUM, e.T, e) == TRANSPOSED
 
 
+def test_two_axes_of_a_higher_rank_jacobian_swapped() -> None:
+    tensordot = load_set("tensor").get("tensordot")  # x: (D0, J0, D1, J1) = (3, 2, 2, 2)
+    ex, ey = rand(2, 2, 2, 3, 3, 2, 2, 2), rand(2, 2, 2, 3, 2, 2, 3, 3, seed=5)
+
+    def told(x_yours: np.ndarray) -> str:
+        return diagnose.values(tensordot, {"x": (x_yours, ex), "y": (ey, ey)})
+
+    right_y = "d/dy is right; d/dx is wrong: "
+    assert told(np.swapaxes(ex, 5, 7)) == right_y + "the input axes j0 and j1 are swapped"
+    assert told(np.swapaxes(ex, 0, 1)) == right_y + "the output axes o and p are swapped"
+    assert told(np.swapaxes(ex, 1, 5)) == "d/dy is right; d/dx is wrong"  # out p with in j0
+
+
 def test_shifted_along_input_and_output() -> None:
     e = rand(10, 10)
     yours = np.zeros_like(e)

@@ -104,6 +104,7 @@ def _one(puzzle: Puzzle, inp: Input, yours: Array, expected: Array) -> str:
         lambda: _sign(yours, expected),
         lambda: _factor(yours, expected),
         lambda: _transposed(puzzle, inp, yours, expected),
+        lambda: _swapped_pair(puzzle, inp, yours, expected),
         lambda: _shifted(yours, expected, names, len(puzzle.out_shape)),
         lambda: _boundary(bad, names),
         lambda: _few(bad, names),
@@ -178,6 +179,32 @@ def _transposed(puzzle: Puzzle, inp: Input, yours: Array, expected: Array) -> st
     ):
         return f"both the output axes {o} and the input axes {i} are swapped"
     return ""
+
+
+def _swapped_pair(puzzle: Puzzle, inp: Input, yours: Array, expected: Array) -> str:
+    """Two axes of the same size swapped, among the output's or among the input's
+    (a contraction's gradient transposed the wrong way)."""
+    import itertools
+
+    n_out = len(puzzle.out_shape)
+    sides = (
+        ("input", inp.index, inp.shape, n_out),
+        ("output", puzzle.out_index, puzzle.out_shape, 0),
+    )
+    found = []
+    for side, names, shape, offset in sides:
+        for a, b in itertools.combinations(range(len(shape)), 2):
+            if shape[a] != shape[b]:
+                continue
+            order = list(range(yours.ndim))
+            order[offset + a], order[offset + b] = order[offset + b], order[offset + a]
+            if _matches(yours, expected.transpose(order)):
+                found.append(f"{side} axes {names[a]} and {names[b]}")
+                break
+    if not found:
+        return ""
+    also = f" (equivalently, the {found[1]})" if len(found) > 1 else ""
+    return f"the {found[0]} are swapped{also}"
 
 
 def _shifted(yours: Array, expected: Array, names: Sequence[str], n_out: int) -> str:
