@@ -54,6 +54,12 @@ def test_help_and_list_never_import_jax(argv: list[str]) -> None:
     assert done.returncode == 0, done.stderr
 
 
+def test_grading_loads_without_numpy_so_answers_start_first() -> None:
+    code = "import sys, adgrader.grading\nassert 'numpy' not in sys.modules, 'numpy was imported'"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+
+
 def test_check_text_report_of_typical_mistakes() -> None:
     code, out, _ = run("check", "submissions/jax_mistakes.py")
     assert code == 1

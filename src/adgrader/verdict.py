@@ -12,18 +12,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from . import diagnose
-from .compare import compare
 from .puzzles import Puzzle, shape_text
 from .result import Finding, PuzzleResult
 from .sandbox import AnswerInfo, Outcome
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # numpy loads only when values are compared, after answers have started
+    import numpy as np
+
     from .oracle import Expected, Sample
 
-Arrays = dict[str, np.ndarray]
+    Arrays = dict[str, np.ndarray]
+
 
 
 @dataclass(frozen=True)
@@ -128,6 +128,8 @@ def _value(
     puzzle: Puzzle, yours: Arrays, expected: Expected, at: _At, result: PuzzleResult
 ) -> bool:
     """A backward class's `forward` must return f's value."""
+    from .compare import compare
+
     if "value" not in yours:
         return False
     got = yours["value"]
@@ -169,6 +171,8 @@ def _jacobian(
     puzzle: Puzzle, yours: Arrays, expected: Expected, at: _At, result: PuzzleResult
 ) -> bool:
     """The Jacobians, entry by entry, with the same tables for every form."""
+    from .compare import compare
+
     if not all(n in yours for n in puzzle.arg_names):
         return False  # a backward answer whose Jacobian is too big to rebuild
     n_out = len(puzzle.out_shape)
@@ -202,6 +206,8 @@ def _gradients(
 ) -> bool:
     """A backward's gradients for the point's own `g`: they catch a backward that is
     right for one-hot `g`s but not linear in `g` (one that forgets to multiply by it)."""
+    from .compare import compare
+
     names = [n for n in puzzle.arg_names if f"vjp_{n}" in yours]
     if not names:
         return False
