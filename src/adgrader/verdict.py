@@ -25,7 +25,6 @@ if TYPE_CHECKING:  # numpy loads only when values are compared, after answers ha
     Arrays = dict[str, np.ndarray]
 
 
-
 @dataclass(frozen=True)
 class _At:
     """The point being judged: its number, how to say where it is, and its `g`."""
