@@ -262,10 +262,10 @@ class Runner:
         if is_class_answer(obj):
             value, rows = self.run_class(pid, obj, name, spec, xs, cotangents)
         else:
-            rows = self.run_vjp(pid, obj, name, xs, cotangents, len(inputs))
+            rows = self.run_vjp(pid, obj, name, xs, cotangents)
         out = {f"vjp_{n}": grad for n, grad in zip(inputs, rows[0], strict=True)}
-        for j, n in enumerate(inputs):
-            if len(rows) > 1:
+        if len(rows) > 1:
+            for j, n in enumerate(inputs):
                 jac = stack_rows([row[j] for row in rows[1:]], out_shape)
                 if jac is None:
                     raise AnswerError(
@@ -294,11 +294,10 @@ class Runner:
         if isinstance(methods, str):
             raise AnswerError(methods, self.def_line(cls))
         forward, backward = (self.bound(m, pid) for m in methods)
-        scalar = spec["out_shape"] == [] and all(i["shape"] == [] for i in spec["inputs"])
         jnp = self.jax.numpy
 
         def plain(a: Any) -> Any:
-            return float(a) if scalar else jnp.asarray(a)
+            return float(a) if spec["scalar"] else jnp.asarray(a)
 
         args = [plain(x) for x in xs]
         value: np.ndarray | None = None
@@ -320,14 +319,15 @@ class Runner:
         name: str,
         xs: list[Any],
         cotangents: list[np.ndarray],
-        count: int,
     ) -> list[tuple[np.ndarray, ...]]:
         """`vjp_<id>(*inputs, g)` for every `g`: all at once, mapped over `g` and
         compiled, when the answer allows it; else one call per `g`."""
         jnp = self.jax.numpy
+        spec = self.puzzles[pid]
         args = [jnp.asarray(x) for x in xs]
         stacked = np.stack(cotangents)
         batched = self.compiled(pid, fn, [*args, stacked], map_last=True)
+        count = len(spec["inputs"])
         parts = split_gradients(batched, count) if batched is not None else None
         if parts is not None:
             try:
@@ -336,7 +336,6 @@ class Runner:
                 arrays = []
             if arrays and all(a.shape[:1] == (len(cotangents),) for a in arrays):
                 return [tuple(a[r] for a in arrays) for r in range(len(cotangents))]
-        spec = self.puzzles[pid]
         rows = []
         for g in cotangents:
             value = self.compiled(pid, fn, [*args, jnp.asarray(g)])

@@ -86,6 +86,7 @@ def job_for(puzzle: Puzzle) -> dict[str, Any]:
         ],
         "out_shape": list(puzzle.out_shape),
         "reconstruct": puzzle.rebuilds_jacobian,
+        "scalar": puzzle.scalar,
         "out_index": list(puzzle.out_index),
         "dims": puzzle.dims,
         "givens": puzzle.givens,
