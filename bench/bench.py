@@ -89,8 +89,8 @@ def watch_latency(saves: int) -> None:
     """Seconds from saving the file to the new verdict, as `adgrader watch` works."""
     import threading
 
-    from adgrader.puzzles import load_set
-    from adgrader.watching import watch
+    from adgrader.grading.watch import watch
+    from adgrader.spec import load_set
 
     sources = [
         (ROOT / "submissions" / name).read_text() for name in ("jax_solution.py", "jax_mistakes.py")

@@ -18,12 +18,12 @@ import numpy as np
 
 
 def main() -> None:
-    from adgrader import oracle
+    from adgrader.answers.client import AnswerInfo, Outcome, job_for
+    from adgrader.answers.worker import AnswerError, Runner
     from adgrader.caches import cache_dir
-    from adgrader.grading import verdict
-    from adgrader.puzzles import load_set
-    from adgrader.runner import AnswerError, Runner
-    from adgrader.sandbox import AnswerInfo, Outcome, job_for
+    from adgrader.grading import oracle
+    from adgrader.grading.verdict import verdict
+    from adgrader.spec import load_set
 
     path, set_name = Path(sys.argv[1]).resolve(), (sys.argv[2] if len(sys.argv) > 2 else "jax")
     pset = load_set(set_name)

@@ -20,8 +20,8 @@ def main() -> None:
     import jax
     import jax.numpy as np
 
-    from adgrader.namespace import names_of
-    from adgrader.puzzles import load_set
+    from adgrader.spec import load_set
+    from adgrader.spec.scope import names_of
 
     path, set_name = sys.argv[1], (sys.argv[2] if len(sys.argv) > 2 else "jax")
     pset = load_set(set_name)

@@ -87,8 +87,8 @@ def test_common_slips_get_messages_that_say_what_to_fix(grade: Grade) -> None:
 
 
 def test_two_answer_processes_share_the_puzzles_and_keep_them_apart() -> None:
-    from adgrader.grading import check_against
-    from adgrader.puzzles import load_set
+    from adgrader.grading.stages import check_against
+    from adgrader.spec import load_set
 
     report = check_against(
         HOSTILE / "kills_its_process.py",

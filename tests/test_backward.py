@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 import adgrader
 from adgrader.cli import main
-from adgrader.puzzles import load_set
 from adgrader.result import PuzzleResult, Report
+from adgrader.spec import load_set
 
 from .conftest import ANSWERS, SUBMISSIONS, Grade
 

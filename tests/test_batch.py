@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from adgrader.batch import find_submissions, report_name
 from adgrader.cli import main
+from adgrader.grading.batch import find_submissions, report_name
 
 from .conftest import HOSTILE, ROOT
 

@@ -55,7 +55,10 @@ def test_help_and_list_never_import_jax(argv: list[str]) -> None:
 
 
 def test_grading_loads_without_numpy_so_answers_start_first() -> None:
-    code = "import sys, adgrader.grading\nassert 'numpy' not in sys.modules, 'numpy was imported'"
+    code = (
+        "import sys, adgrader.grading.stages\n"
+        "assert 'numpy' not in sys.modules, 'numpy was imported'"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
 

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from adgrader.compare import compare, tolerance
+from adgrader.grading.compare import compare, tolerance
 
 
 def test_equal_arrays_pass_and_a_wrong_entry_fails_with_its_indices() -> None:

@@ -8,9 +8,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from adgrader import diagnose
-from adgrader.compare import tolerance
-from adgrader.puzzles import Puzzle, load_set
+from adgrader.grading import diagnose
+from adgrader.grading.compare import tolerance
+from adgrader.spec import Puzzle, load_set
 
 from .conftest import SUBMISSIONS, Grade
 

@@ -17,8 +17,8 @@ import pytest
 import yaml
 
 import adgrader
-from adgrader.puzzles import load_set_dir
 from adgrader.report import json as json_report
+from adgrader.spec import load_set_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

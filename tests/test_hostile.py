@@ -234,9 +234,9 @@ def test_printed_output_never_reaches_the_report() -> None:
 
 @pytest.mark.timeout(60)
 def test_the_whole_file_has_a_time_limit_too() -> None:
-    from adgrader.grading import check_against
-    from adgrader.puzzles import load_set
-    from adgrader.sandbox import Limits
+    from adgrader.answers.client import Limits
+    from adgrader.grading.stages import check_against
+    from adgrader.spec import load_set
 
     started = time.monotonic()
     report = check_against(

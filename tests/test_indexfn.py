@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from adgrader.indexfn import IndexFnError, jacobian_from_index_fn
+from adgrader.answers.indexfn import IndexFnError, jacobian_from_index_fn
 
 
 def test_broadcastable_lambda_gives_the_full_jacobian() -> None:

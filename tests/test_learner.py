@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 from adgrader.cli import main
-from adgrader.puzzles import load_set
+from adgrader.grading.watch import watch
 from adgrader.result import Report
-from adgrader.watching import watch
+from adgrader.spec import load_set
 
 from .conftest import ROOT, SUBMISSIONS, Grade, check_golden
 

@@ -20,9 +20,9 @@ import nbformat
 import pytest
 
 import adgrader
-from adgrader.notebook import Extracted, extract, is_notebook
-from adgrader.puzzles import PuzzleSet, load_set
 from adgrader.result import Report
+from adgrader.spec import PuzzleSet, load_set
+from adgrader.submission.notebook import Extracted, extract, is_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBMISSIONS = ROOT / "submissions"

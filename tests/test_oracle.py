@@ -8,10 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from adgrader import caches, oracle
+from adgrader import caches
 from adgrader.errors import SpecError
-from adgrader.puzzles import Puzzle, load_set, load_set_dir
-from adgrader.sampling import point_stream
+from adgrader.grading import oracle
+from adgrader.grading.sampling import point_stream
+from adgrader.spec import Puzzle, load_set, load_set_dir
 
 SET = "id: tiny\ntitle: Tiny\nbounds: [-1, 1]\npuzzles: [{name}]\n"
 PUZZLE = """id: {name}

@@ -11,9 +11,9 @@ from rich.console import Console
 
 import adgrader
 from adgrader.errors import UsageError
-from adgrader.puzzles import PuzzleSet
 from adgrader.report.heatmap import heatmap, render_heatmaps
 from adgrader.result import PuzzleResult, Report
+from adgrader.spec import PuzzleSet
 
 from .conftest import SUBMISSIONS, Grade
 
@@ -100,7 +100,7 @@ def test_render_heatmaps(mistakes: Report, pset: PuzzleSet) -> None:
 
 
 def test_write_pngs(mistakes: Report, pset: PuzzleSet, tmp_path: Path) -> None:
-    from adgrader.plot import write_pngs
+    from adgrader.report.png import write_pngs
 
     paths = write_pngs(mistakes, pset, tmp_path / "pngs")
     wanted = [p.id for p in mistakes.puzzles if p.status == "failed" and p.arrays]
@@ -116,7 +116,7 @@ def test_write_pngs(mistakes: Report, pset: PuzzleSet, tmp_path: Path) -> None:
 
 
 def test_write_pngs_nothing_failed(pset: PuzzleSet, tmp_path: Path) -> None:
-    from adgrader.plot import write_pngs
+    from adgrader.report.png import write_pngs
 
     report = Report("s.py", "jax", 0, 3, [PuzzleResult("id", "Identity", "passed", score=1.0)])
     assert write_pngs(report, pset, tmp_path) == []
@@ -124,7 +124,7 @@ def test_write_pngs_nothing_failed(pset: PuzzleSet, tmp_path: Path) -> None:
 
 
 def test_write_pngs_multi_axis(pset: PuzzleSet, tmp_path: Path) -> None:
-    from adgrader.plot import write_pngs
+    from adgrader.report.png import write_pngs
 
     expected = np.einsum("pi,oj->opij", np.eye(4), np.eye(4))
     yours = expected.copy()
@@ -140,7 +140,7 @@ def test_write_pngs_multi_axis(pset: PuzzleSet, tmp_path: Path) -> None:
 def test_write_pngs_without_matplotlib(
     mistakes: Report, pset: PuzzleSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from adgrader.plot import write_pngs
+    from adgrader.report.png import write_pngs
 
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)

@@ -8,10 +8,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from adgrader.puzzles import load_set
 from adgrader.report import github, gradescope, junit
 from adgrader.report.common import md_cell, md_escape, plain_table
 from adgrader.result import Finding, Mismatch, PuzzleResult, Report
+from adgrader.spec import load_set
 
 from .conftest import SUBMISSIONS, Grade
 

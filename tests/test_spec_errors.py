@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from adgrader.errors import SpecError
-from adgrader.puzzles import load_set_dir
+from adgrader.spec import load_set_dir
 
 SPECS = Path(__file__).parent / "specs"
 

@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from adgrader.namespace import names_of
-from adgrader.puzzles import Puzzle, load_set
+from adgrader.spec import Puzzle, load_set
+from adgrader.spec.scope import names_of
 
 JAX_IDS = [
     "id",
@@ -158,7 +158,7 @@ def test_the_backward_sets() -> None:
 def test_every_set_survives_its_spec_cache(name: str) -> None:
     import msgspec
 
-    from adgrader.puzzles import PuzzleSet
+    from adgrader.spec import PuzzleSet
 
     pset = SETS[name]
     assert msgspec.msgpack.decode(msgspec.msgpack.encode(pset), type=PuzzleSet) == pset

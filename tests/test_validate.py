@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from adgrader.cli import main
-from adgrader.validate import validate
+from adgrader.spec.validate import validate
 
 FIXTURES = Path(__file__).parent / "validate"
 

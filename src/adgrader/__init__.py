@@ -19,11 +19,11 @@ __all__ = ["AdgraderError", "Report", "SpecError", "UsageError", "check", "load_
 from .errors import AdgraderError, SpecError, UsageError
 
 if TYPE_CHECKING:
-    from .grading import check
-    from .puzzles import load_set
+    from .grading.stages import check
     from .result import Report
+    from .spec import load_set
 else:
-    _LAZY = {"check": "grading", "load_set": "puzzles", "Report": "result"}
+    _LAZY = {"check": "grading.stages", "load_set": "spec", "Report": "result"}
 
     def __getattr__(name: str) -> Any:
         if name in _LAZY:

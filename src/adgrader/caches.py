@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .puzzles import Puzzle
+    from .spec import Puzzle
 
 RESULTS_FORMAT = 2  # bump when the oracle's method or the stored layout changes
 

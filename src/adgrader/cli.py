@@ -15,7 +15,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from . import __version__
+from . import __version__, spec
 from .errors import AdgraderError, SpecError, UsageError
 from .report import FORMATS
 
@@ -171,18 +171,17 @@ def list_cmd(
       adgrader list --set classic    one set
       adgrader list answers.py       what is solved so far
     """
-    from . import puzzles
     from .report import listing
 
     console = _console()
     name = _resolve_set(set_name, submission)
     if submission is None:
-        names = [name] if name else puzzles.available_sets(puzzles_dir)
-        listing.render([puzzles.load_set(n, puzzles_dir) for n in names], console)
+        names = [name] if name else spec.available_sets(puzzles_dir)
+        listing.render([spec.load_set(n, puzzles_dir) for n in names], console)
         return
-    from .grading import check_against
+    from .grading.stages import check_against
 
-    pset = puzzles.load_set(name, puzzles_dir)
+    pset = spec.load_set(name, puzzles_dir)
     report = check_against(submission, pset, seed=seed)
     listing.render([pset], console, report)
     sys.exit(EXIT_PASSED if report.all_passed else EXIT_FAILED)
@@ -251,10 +250,9 @@ def check(
     Exit status: 0 every puzzle passed, 1 some did not (or the file cannot be
     loaded), 2 a usage or puzzle-file error.
     """
-    from . import puzzles
-    from .grading import check_against
+    from .grading.stages import check_against
 
-    pset = puzzles.load_set(_resolve_set(set_name, submission), puzzles_dir)
+    pset = spec.load_set(_resolve_set(set_name, submission), puzzles_dir)
     if output and not Path(output).resolve().parent.is_dir():
         raise UsageError(f"cannot write {output!r}: its folder does not exist")
     report = check_against(
@@ -288,7 +286,7 @@ def check(
         if fmt == "github":
             append_step_summary(report, pset)
     if plot_dir:
-        from .plot import write_pngs
+        from .report.png import write_pngs
 
         pictures = write_pngs(report, pset, Path(plot_dir))
         click.echo(f"wrote {len(pictures)} picture(s) to {plot_dir}", err=True)
@@ -349,15 +347,14 @@ def grade(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    from . import puzzles
-    from .batch import find_submissions, grade_many, write_outputs
+    from .grading.batch import find_submissions, grade_many, write_outputs
     from .report import classview
     from .report import json as json_report
 
     files = find_submissions(paths)
     if not files:
         raise UsageError(f"no .py or .ipynb files under {', '.join(paths)}")
-    pset = puzzles.load_set(set_name, puzzles_dir)
+    pset = spec.load_set(set_name, puzzles_dir)
     pset.select(puzzle_ids)  # an unknown id is a usage error before any work
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
@@ -407,10 +404,9 @@ def validate(folder: str | None, puzzles_dir: str | None) -> None:
     """
     from rich.text import Text
 
-    from . import puzzles
-    from .validate import validate as run_validation
+    from .spec.validate import validate as run_validation
 
-    target = Path(folder) if folder else puzzles.puzzles_dir(puzzles_dir)
+    target = Path(folder) if folder else spec.puzzles_dir(puzzles_dir)
     found = run_validation(target)
     console = _console()
     for pset in found.sets:
@@ -443,10 +439,9 @@ def show(puzzle_id: str, set_name: str | None, puzzles_dir: str | None) -> None:
       adgrader show relu
       adgrader show conv2d --set classic
     """
-    from . import puzzles
     from .report import show as view
 
-    pset = puzzles.load_set(set_name, puzzles_dir)
+    pset = spec.load_set(set_name, puzzles_dir)
     view.render(pset.get(puzzle_id), pset, _console())
 
 
@@ -476,10 +471,9 @@ def init(
       adgrader init answers.py --set classic --form jac
       adgrader init backward.py --set scalar
     """
-    from . import puzzles
-    from .starters import starter_file
+    from .spec.starters import starter_file
 
-    pset = puzzles.load_set(set_name, puzzles_dir)
+    pset = spec.load_set(set_name, puzzles_dir)
     target = Path(file)
     if target.exists() and not force:
         raise UsageError(f"{file!r} exists; use --force to overwrite it")
@@ -517,10 +511,10 @@ def hint(
     """
     from rich.markdown import Markdown
 
-    from . import hints, puzzles
-    from .formula import plain_math
+    from . import hints
+    from .spec.formula import plain_math
 
-    pset = puzzles.load_set(_resolve_set(set_name, submission), puzzles_dir)
+    pset = spec.load_set(_resolve_set(set_name, submission), puzzles_dir)
     puzzle = pset.get(puzzle_id)
     folder = Path(submission).resolve().parent if submission else Path.cwd()
     if reset:
@@ -557,13 +551,12 @@ def watch(
     """
     from rich.text import Text
 
-    from . import puzzles
+    from .grading.watch import watch as run_watch
     from .report import text
-    from .watching import watch as run_watch
 
     if not Path(submission).is_file():
         raise UsageError(f"no such file: {submission!r}")
-    pset = puzzles.load_set(_resolve_set(set_name, submission), puzzles_dir)
+    pset = spec.load_set(_resolve_set(set_name, submission), puzzles_dir)
     console = _console()
 
     def show(report: Any) -> None:

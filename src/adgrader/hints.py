@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from .errors import UsageError
-from .puzzles import Puzzle
+from .spec import Puzzle
 
 STATE_FILE = ".adgrader-hints.json"
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..puzzles import PuzzleSet
     from ..result import Report
+    from ..spec import PuzzleSet
 
 FORMATS = ("text", "json", "junit", "github", "gradescope")
 

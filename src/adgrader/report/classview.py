@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..batch import Batch
+from ..grading.batch import Batch
 
 
 def pass_rate_table(batch: Batch) -> Table:

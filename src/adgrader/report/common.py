@@ -11,8 +11,8 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 
-from ..puzzles import Puzzle, PuzzleSet
 from ..result import Finding, Mismatch, PuzzleResult, Report, where
+from ..spec import Puzzle, PuzzleSet
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
 # What would open a list, heading or rule at the start of a line: `- `, `+ `, `1. `, `# `.

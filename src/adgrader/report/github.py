@@ -9,8 +9,8 @@ the rest.
 # No `from __future__ import annotations` here: it would bind the name `annotations`,
 # which is this module's main function. Python 3.10 evaluates `X | None` hints anyway.
 
-from ..puzzles import PuzzleSet
 from ..result import PuzzleResult, Report
+from ..spec import PuzzleSet
 from .common import (
     finding_line,
     first_line,

@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..puzzles import PuzzleSet
 from ..result import PuzzleResult, Report
+from ..spec import PuzzleSet
 from .common import md_details, progress_text
 from .json import _finite
 

@@ -21,9 +21,9 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-from ..compare import tolerance
-from ..puzzles import Puzzle
+from ..grading.compare import tolerance
 from ..result import PuzzleResult
+from ..spec import Puzzle
 from .common import names, number
 
 MAX_ROWS = 60

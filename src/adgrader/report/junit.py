@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from ..puzzles import PuzzleSet
 from ..result import PuzzleResult, Report
+from ..spec import PuzzleSet
 from .common import first_line, message, plain_details
 
 FAILURES = ("failed", "violation")

@@ -7,8 +7,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..puzzles import Input, Puzzle, PuzzleSet
 from ..result import Report
+from ..spec import Input, Puzzle, PuzzleSet
 from .text import progress, status_text
 
 

@@ -9,9 +9,9 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from ..formula import plain_math
-from ..puzzles import Puzzle, PuzzleSet, form_order, shape_text
-from ..starters import STARTERS
+from ..spec import Puzzle, PuzzleSet, form_order, shape_text
+from ..spec.formula import plain_math
+from ..spec.starters import STARTERS
 
 
 def facts(puzzle: Puzzle, pset: PuzzleSet) -> Table:

@@ -8,8 +8,8 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from ..puzzles import PuzzleSet
 from ..result import PuzzleResult, Report, where
+from ..spec import PuzzleSet
 from .common import (
     finding_line,
     mismatch_grid,

@@ -13,12 +13,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from . import caches, rules
-from .children import ForkServer
-from .errors import UsageError
-from .puzzles import Puzzle, PuzzleSet, load_set
-from .result import Finding, PuzzleResult, Report
-from .sandbox import AnswerPool, Limits, default_processes
+from .. import caches
+from ..answers.client import AnswerPool, Limits, default_processes
+from ..answers.launch import ForkServer
+from ..errors import UsageError
+from ..result import Finding, PuzzleResult, Report
+from ..spec import Puzzle, PuzzleSet, load_set
+from . import rules
 from .verdict import merge, verdict
 
 DEFAULT_POINTS = 3
@@ -162,7 +163,7 @@ def read_source(
     it. A non-Python or empty file has every puzzle `missing`; a file that is not UTF-8,
     or a notebook that cannot be read, has every puzzle `error`.
     """
-    from . import notebook
+    from ..submission import notebook
 
     if notebook.is_notebook(path):
         try:

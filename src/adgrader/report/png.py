@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import UsageError
-from .puzzles import Puzzle, PuzzleSet
-from .report.common import first_line, names
-from .report.heatmap import flat, scale_of, wrong_mask
-from .result import PuzzleResult, Report
+from ..errors import UsageError
+from ..result import PuzzleResult, Report
+from ..spec import Puzzle, PuzzleSet
+from .common import first_line, names
+from .heatmap import flat, scale_of, wrong_mask
 
 if TYPE_CHECKING:
     import os

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..answers.client import AnswerInfo, Outcome
+from ..result import Finding, PuzzleResult
+from ..spec import Puzzle, shape_text
 from . import diagnose
-from .puzzles import Puzzle, shape_text
-from .result import Finding, PuzzleResult
-from .sandbox import AnswerInfo, Outcome
 
 if TYPE_CHECKING:  # numpy loads only when values are compared, after answers have started
     import numpy as np

@@ -20,6 +20,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from ..spec.scope import puzzle_names
 from . import guard
 from .backward import (
     Context,
@@ -30,11 +31,10 @@ from .backward import (
     split_gradients,
     stack_rows,
 )
-from .compat import notebook_array
-from .compat import torch as torch_stand_in
 from .guard import AutodiffMonitor
 from .indexfn import IndexFnError, jacobian_from_index_fn
-from .namespace import puzzle_names
+from .standins import notebook_array
+from .standins import torch as torch_stand_in
 
 MAX_ENTRIES = 5_000_000
 
@@ -82,7 +82,7 @@ class Runner:
 
         jax.config.update("jax_enable_x64", True)  # type: ignore[no-untyped-call]
         if self.job.get("cache_dir"):
-            from .caches import use_jax_cache
+            from ..caches import use_jax_cache
 
             use_jax_cache(jax, Path(self.job["cache_dir"]))
         self.jax = jax

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .result import Mismatch
+from ..result import Mismatch
 
 RTOL = 1e-5
 ATOL_SCALE = 1e-6

@@ -19,7 +19,9 @@ from pathlib import Path
 from typing import Any
 
 STARTUP_TIMEOUT = 120.0
-BOOT = "import sys; sys.path.insert(0, sys.argv.pop(1)); from adgrader.{} import main; main()"
+BOOT = (
+    "import sys; sys.path.insert(0, sys.argv.pop(1)); from adgrader.answers.{} import main; main()"
+)
 
 
 def child_env(workdir: Path) -> dict[str, str]:
@@ -116,7 +118,7 @@ class ForkServer:
         self.workdir = workdir
         self._token = secrets.token_hex(8)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        package_parent = str(Path(__file__).resolve().parent.parent)
+        package_parent = str(Path(__file__).resolve().parents[2])
         self._proc = subprocess.Popen(
             [
                 sys.executable,

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .puzzles import Puzzle
+    from . import Puzzle
 
 
 def puzzle_names(

@@ -12,11 +12,11 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from .children import ForkServer
-from .errors import UsageError
-from .grading import check_against
-from .puzzles import PuzzleSet
-from .result import Report
+from ..answers.launch import ForkServer
+from ..errors import UsageError
+from ..result import Report
+from ..spec import PuzzleSet
+from .stages import check_against
 
 DEBOUNCE_MS = 50
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import textwrap
 
+from . import Puzzle, PuzzleSet, shape_text
 from .formula import plain_math
-from .puzzles import Puzzle, PuzzleSet, shape_text
 
 
 def _shape(dims: tuple[str | int, ...]) -> str:

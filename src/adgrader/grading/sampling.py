@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from .puzzles import Puzzle
+from ..spec import Puzzle
 
 Point = dict[str, np.ndarray]  # the inputs by name, and `g`, the upstream gradient
 

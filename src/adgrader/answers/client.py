@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import caches
-from .children import (
+from .. import caches
+from ..spec import Puzzle, form_order
+from .launch import (
     BOOT,
     STARTUP_TIMEOUT,
     TOKEN_VAR,
@@ -34,12 +35,11 @@ from .children import (
     child_env,
     kill_strays,
 )
-from .puzzles import Puzzle, form_order
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from .sampling import Point
+    from ..grading.sampling import Point
 
 MAX_RESULT_BYTES = 64 * 1024 * 1024
 # What an answer sends back per point: Jacobians by input, and from a backward answer
@@ -197,14 +197,14 @@ class AnswerProcess:
         if self.server is not None:
             self._proc = self.server.spawn(self.workdir, req_r, evt_w, out_w)
         else:
-            package_parent = str(Path(__file__).resolve().parent.parent)
+            package_parent = str(Path(__file__).resolve().parents[2])
             become_subreaper()
             proc = subprocess.Popen(
                 [
                     sys.executable,
                     "-I",
                     "-c",
-                    BOOT.format("runner"),
+                    BOOT.format("worker"),
                     package_parent,
                     str(self.workdir),
                     str(req_r),

@@ -19,18 +19,18 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from .children import ForkServer
-from .errors import AdgraderError, UsageError
-from .grading import (
+from ..answers.client import Limits
+from ..answers.launch import ForkServer
+from ..errors import AdgraderError, UsageError
+from ..result import Report
+from ..spec import PuzzleSet
+from .stages import (
     DEFAULT_POINTS,
     DEFAULT_TIMEOUT,
     check_against,
     default_seed,
     uniform_report,
 )
-from .puzzles import PuzzleSet
-from .result import Report
-from .sandbox import Limits
 
 SUFFIXES = (".py", ".ipynb")
 SKIPPED_DIRS = {"__pycache__", "node_modules", ".git", ".venv", "venv"}

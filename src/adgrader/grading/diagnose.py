@@ -15,7 +15,7 @@ import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .puzzles import Input, Puzzle, shape_text
+from ..spec import Input, Puzzle, shape_text
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray

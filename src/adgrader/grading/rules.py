@@ -11,8 +11,8 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .puzzles import Puzzle, Rule, form_order
-from .result import Finding
+from ..result import Finding
+from ..spec import Puzzle, Rule, form_order
 
 # Called by name (`jacfwd(f)(x)`, after `from jax import jacfwd`) or as an attribute.
 AUTODIFF_CALLS = frozenset(

@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from . import oracle
-from .errors import Problem, SpecError, UsageError
-from .namespace import names_of
-from .puzzles import Puzzle, PuzzleSet, load_set_dir, set_dirs
+from ..errors import Problem, SpecError, UsageError
+from ..grading import oracle
+from . import Puzzle, PuzzleSet, load_set_dir, set_dirs
+from .scope import names_of
 from .starters import STARTERS, starter_file
 
 SEEDS = (0, 1)
@@ -162,7 +162,7 @@ def check_index_form(puzzle: Puzzle, point: dict[str, np.ndarray]) -> list[Probl
 def check_starters(pset: PuzzleSet, ids: list[str]) -> list[Problem]:
     """Every form's starter must run when graded: each stub `failed` (or `passed`), none
     `error`."""
-    from .grading import check_against
+    from ..grading.stages import check_against
 
     problems = []
     with tempfile.TemporaryDirectory(prefix="adgrader-validate-") as tmp:

@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from . import caches
-from .errors import Problem, SpecError
-from .namespace import names_of
-from .puzzles import Puzzle
+from .. import caches
+from ..errors import Problem, SpecError
+from ..spec import Puzzle
+from ..spec.scope import names_of
 from .sampling import Point, cotangents, point_stream, probe_points
 
 FD_STEP = 1e-6

@@ -30,8 +30,8 @@ from pathlib import Path
 
 import nbformat
 
-from .errors import UsageError
-from .puzzles import Puzzle, PuzzleSet
+from ..errors import UsageError
+from ..spec import Puzzle, PuzzleSet
 
 # Imports the grader stands in for (or that only draw): never copied into the module.
 SKIPPED_MODULES = frozenset(

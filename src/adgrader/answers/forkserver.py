@@ -31,7 +31,7 @@ def serve(sock: socket.socket) -> None:
     import jax  # noqa: F401  (imported here so that children start warm)
     import numpy  # noqa: F401
 
-    from . import runner  # noqa: F401
+    from . import worker  # noqa: F401
 
     sock.sendall(b'{"ready": true}')
     while True:
@@ -82,7 +82,7 @@ def _fork(request: dict[str, Any], fds: list[int], sock: socket.socket) -> int:
         os.environ.update({"HOME": workdir, "TMPDIR": workdir})
         os.chdir(workdir)
         sys.argv = ["adgrader-answers", workdir, str(requests_fd), str(events_fd)]
-        from .runner import main
+        from .worker import main
 
         main()
     finally:

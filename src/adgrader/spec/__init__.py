@@ -1,0 +1,45 @@
+"""Puzzle specs: the model, its YAML schema, loading (with the spec cache) and validation.
+
+Nothing here imports jax; `validate` and `scope` do, lazily, when they run.
+"""
+
+from __future__ import annotations
+
+from .load import available_sets, builtin_dir, load_set, load_set_dir, puzzles_dir, set_dirs
+from .model import (
+    DEFAULT_SET,
+    FORMS,
+    INPUT_NAMES,
+    REBUILD_LIMIT,
+    RULE_NAMES,
+    Form,
+    Input,
+    Puzzle,
+    PuzzleSet,
+    Rule,
+    Severity,
+    form_order,
+    shape_text,
+)
+
+__all__ = [
+    "DEFAULT_SET",
+    "FORMS",
+    "INPUT_NAMES",
+    "REBUILD_LIMIT",
+    "RULE_NAMES",
+    "Form",
+    "Input",
+    "Puzzle",
+    "PuzzleSet",
+    "Rule",
+    "Severity",
+    "available_sets",
+    "builtin_dir",
+    "form_order",
+    "load_set",
+    "load_set_dir",
+    "puzzles_dir",
+    "set_dirs",
+    "shape_text",
+]
