@@ -88,12 +88,12 @@ def test_common_slips_get_messages_that_say_what_to_fix(grade: Grade) -> None:
 
 def test_two_answer_processes_share_the_puzzles_and_keep_them_apart() -> None:
     from adgrader.grading.stages import check_against
+    from adgrader.options import Options
     from adgrader.spec import load_set
 
     report = check_against(
         HOSTILE / "kills_its_process.py",
         load_set("jax"),
-        puzzles=("neg", "relu", "mean"),
-        processes=2,
+        Options(puzzles=("neg", "relu", "mean"), processes=2),
     )
     assert statuses(report) == {"mean": "missing", "neg": "error", "relu": "passed"}

@@ -16,7 +16,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from adgrader.answers.launch import TOKEN_VAR, Child, ColdStart
 from adgrader.cli import main
+from adgrader.grading.stages import check_against
+from adgrader.options import Limits, Options
+from adgrader.spec import load_set
 
 from .conftest import Grade
 
@@ -152,13 +156,27 @@ def test_long_lines_warn_and_strict_makes_them_violations(grade: Grade) -> None:
     assert strict.score == 0
 
 
-def _answer_processes() -> list[str]:
+class RecordingLauncher(ColdStart):
+    """Starts answer processes as `check` does, and keeps each one's token."""
+
+    def __init__(self) -> None:
+        self.tokens: list[str] = []
+
+    def spawn(self, workdir: Path, requests_fd: int, events_fd: int, output_fd: int) -> Child:
+        child = super().spawn(workdir, requests_fd, events_fd, output_fd)
+        self.tokens.append(child.token)
+        return child
+
+
+def carrying(tokens: list[str]) -> list[str]:
+    """Processes whose environment carries one of these grading tokens."""
+    markers = {f"{TOKEN_VAR}={t}".encode() for t in tokens}
     found = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 with open(f"/proc/{entry}/environ", "rb") as handle:
-                    if b"ADGRADER_ANSWER_PROCESS=" in handle.read():
+                    if markers & set(handle.read().split(b"\0")):
                         found.append(entry)
             except OSError:
                 continue
@@ -176,13 +194,12 @@ def _answer_processes() -> list[str]:
         "ignores_sigterm.py",
     ],
 )
-def test_nothing_keeps_running_after_grading(grade: Grade, name: str) -> None:
-    puzzles = CASES[name][0]
-    grade(HOSTILE / name, "jax", puzzles=puzzles, timeout=TIMEOUT)
-    deadline = time.monotonic() + 5
-    while _answer_processes() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert _answer_processes() == []
+def test_nothing_keeps_running_after_grading(name: str) -> None:
+    launcher = RecordingLauncher()
+    options = Options(puzzles=CASES[name][0], limits=Limits(timeout=TIMEOUT))
+    check_against(HOSTILE / name, load_set("jax"), options, launcher)
+    assert launcher.tokens, "no answer process was started"
+    assert carrying(launcher.tokens) == []
 
 
 def test_the_report_file_cannot_be_forged(tmp_path: Path) -> None:
@@ -234,16 +251,11 @@ def test_printed_output_never_reaches_the_report() -> None:
 
 @pytest.mark.timeout(60)
 def test_the_whole_file_has_a_time_limit_too() -> None:
-    from adgrader.answers.client import Limits
-    from adgrader.grading.stages import check_against
-    from adgrader.spec import load_set
-
     started = time.monotonic()
     report = check_against(
         HOSTILE / "slow_file.py",
         load_set("jax"),
-        puzzles=("neg", "relu"),
-        limits=Limits(timeout=20, file_timeout=4),
+        Options(puzzles=("neg", "relu"), limits=Limits(timeout=20, file_timeout=4)),
     )
     assert time.monotonic() - started < 10
     assert [p.status for p in report.puzzles] == ["timeout", "timeout"]

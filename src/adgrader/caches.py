@@ -16,6 +16,7 @@ import functools
 import hashlib
 import importlib.util
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -90,6 +91,15 @@ def results_path(puzzle: Puzzle, seed: int, k: int) -> Path | None:
     text = repr((spec_key(puzzle), seed, k, versions, RESULTS_FORMAT))
     digest = hashlib.sha256(text.encode()).hexdigest()[:32]
     return cache_dir("results") / f"{puzzle.id}-{digest}.npz"
+
+
+def oracle_ready(puzzles: Sequence[Puzzle], seed: int, k: int) -> bool:
+    """Whether the oracle's results for all these puzzles are kept already."""
+    for puzzle in puzzles:
+        stored = results_path(puzzle, seed, k)
+        if stored is None or not stored.exists():
+            return False
+    return True
 
 
 def spec_path(stamp: str) -> Path | None:

@@ -17,6 +17,7 @@ import click
 
 from . import __version__, spec
 from .errors import AdgraderError, SpecError, UsageError
+from .options import DEFAULT_POINTS, DEFAULT_TIMEOUT, Limits, Options
 from .report import FORMATS
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -116,14 +117,14 @@ points_option = click.option(
     "--points",
     "-k",
     type=click.IntRange(min=1),
-    default=3,
+    default=DEFAULT_POINTS,
     show_default=True,
     help="Random points per puzzle.",
 )
 timeout_option = click.option(
     "--timeout",
     type=click.FloatRange(min=0, min_open=True),
-    default=10.0,
+    default=DEFAULT_TIMEOUT,
     show_default=True,
     metavar="SECONDS",
     help="Wall-clock limit for each answer.",
@@ -182,7 +183,7 @@ def list_cmd(
     from .grading.stages import check_against
 
     pset = spec.load_set(name, puzzles_dir)
-    report = check_against(submission, pset, seed=seed)
+    report = check_against(submission, pset, Options(seed=seed))
     listing.render([pset], console, report)
     sys.exit(EXIT_PASSED if report.all_passed else EXIT_FAILED)
 
@@ -255,15 +256,10 @@ def check(
     pset = spec.load_set(_resolve_set(set_name, submission), puzzles_dir)
     if output and not Path(output).resolve().parent.is_dir():
         raise UsageError(f"cannot write {output!r}: its folder does not exist")
-    report = check_against(
-        submission,
-        pset,
-        puzzles=puzzle_ids,
-        seed=seed,
-        points=points,
-        timeout=timeout,
-        strict=strict,
+    options = Options(
+        seed=seed, points=points, strict=strict, puzzles=puzzle_ids, limits=Limits(timeout=timeout)
     )
+    report = check_against(submission, pset, options)
     from . import report as views
     from .report import text
 
@@ -368,16 +364,15 @@ def grade(
     )
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task(f"grading ({pset.id})", total=len(files))
-        batch = grade_many(
-            files,
-            pset,
-            puzzles=puzzle_ids,
-            jobs=jobs,
+        options = Options(
             seed=seed,
             points=points,
-            timeout=timeout,
             strict=strict,
-            on_report=lambda _: progress.advance(task),
+            puzzles=puzzle_ids,
+            limits=Limits(timeout=timeout),
+        )
+        batch = grade_many(
+            files, pset, options, jobs=jobs, on_report=lambda _: progress.advance(task)
         )
     root = Path(os.path.commonpath([f.resolve().parent for f in files]))
     written = list(write_outputs(batch, out, root, json_report.render))
@@ -570,6 +565,7 @@ def watch(
         console.print(Text(f"{message}; waiting for the file to come back", style="yellow"))
 
     try:
-        run_watch(Path(submission), pset, show, missing, seed=seed, timeout=timeout)
+        options = Options(seed=seed, limits=Limits(timeout=timeout))
+        run_watch(Path(submission), pset, show, missing, options)
     except KeyboardInterrupt:
         console.print(Text("stopped watching", style="dim"))

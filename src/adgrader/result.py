@@ -80,6 +80,9 @@ class Report:
     points: int
     puzzles: list[PuzzleResult]
     duration: float = 0.0
+    # How the answers were isolated: `kernel` (jailed by the kernel: Landlock, seccomp)
+    # or `python` (guards in Python only); see README, "Trust model".
+    isolation: str = "python"
 
     @property
     def score(self) -> float:

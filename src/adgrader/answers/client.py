@@ -1,159 +1,151 @@
-"""The grading side of the answer process: start it, feed it points, time it, read arrays.
+"""The grading side of the answer process: start it, feed it points, time it, judge
+nothing it says without checking.
 
-Answers run in a fresh interpreter (`python -I`) in its own session and working
-folder, with stdin closed and a scrubbed environment. A puzzle that runs past its
-timeout, or an answer that kills its process, costs that puzzle only: the process
-group is killed and a new process picks up the remaining requests.
+The grading side owns every clock: each phase (start-up, loading, each answer) has a
+deadline set here when the phase begins, and nothing the answer process sends can
+move it. One request is in flight at a time, so an answer's clock starts when the
+process is known to be free. Every event is decoded strictly; one that is malformed,
+unknown, oversized or out of order kills the process, and the request it was working
+on gets `error`. A puzzle that runs past its timeout, or an answer that kills its
+process, costs that puzzle only: a new process picks up the remaining requests.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
+import math
 import os
 import queue
-import secrets
-import signal
-import subprocess
-import sys
+import select
 import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeVar
 
-from .. import caches
+import msgspec
+
+from ..options import Limits
 from ..spec import Puzzle, form_order
-from .launch import (
-    BOOT,
-    STARTUP_TIMEOUT,
-    TOKEN_VAR,
-    BoundedOutput,
-    Child,
-    ForkServer,
-    become_subreaper,
-    child_env,
-    kill_strays,
-)
+from . import protocol
+from .launch import STARTUP_TIMEOUT, BoundedOutput, Child, Launcher
+from .protocol import Found, Outcome, Status
 
 if TYPE_CHECKING:
     import numpy as np
 
     from ..grading.sampling import Point
 
-MAX_RESULT_BYTES = 64 * 1024 * 1024
-# What an answer sends back per point: Jacobians by input, and from a backward answer
-# the gradients for the point's `g` and its forward's value.
-RESULT_NAMES = ("x", "y", "vjp_x", "vjp_y", "value")
-
-
-@dataclass
-class Outcome:
-    """What became of one request: arrays per point, or why there are none."""
-
-    status: str  # ok | error | timeout | missing
-    arrays: list[dict[str, np.ndarray]] = field(default_factory=list)
-    message: str = ""
-    line: int | None = None
-
-
-@dataclass
-class AnswerInfo:
-    """Which function of the submission answers a puzzle, in which form, at which line."""
-
-    form: str
-    name: str
-    line: int | None
-    ignored: list[str]
+AnswerInfo = Found
+SUBMISSION_NAME = "submission.py"
+E = TypeVar("E", protocol.Ready, protocol.Loaded, protocol.Result)
+_ENDED = {
+    "startup": "the answer process ended before it was ready ({how})",
+    "load": "the submission ended the answer process while loading ({how})",
+    "answer": "the answer ended its process ({how})",
+}
 
 
 @dataclass
 class _Request:
     seq: int
     puzzle: str
-    points_file: str
+    eval: protocol.Eval
     count: int
-    started: float | None = None
+    alone: bool = False  # sent on its own, not in a batch (a batch it was in failed)
 
 
-def job_for(puzzle: Puzzle) -> dict[str, Any]:
-    """The plain-JSON description of a puzzle that the answer process needs."""
-    return {
-        "id": puzzle.id,
-        "names": puzzle.answer_names(),
-        "inputs": [
-            {"name": i.name, "shape": list(i.shape), "index": list(i.index)} for i in puzzle.inputs
-        ],
-        "out_shape": list(puzzle.out_shape),
-        "reconstruct": puzzle.rebuilds_jacobian,
-        "scalar": puzzle.scalar,
-        "out_index": list(puzzle.out_index),
-        "dims": puzzle.dims,
-        "givens": puzzle.givens,
-        "f": puzzle.f,
-        "source": puzzle.source,
-    }
+def puzzle_job(puzzle: Puzzle) -> protocol.PuzzleJob:
+    """What the answer process needs to know of a puzzle."""
+    return protocol.PuzzleJob(
+        id=puzzle.id,
+        names=puzzle.answer_names(),
+        inputs=tuple(protocol.InputJob(i.name, i.shape, i.index) for i in puzzle.inputs),
+        out_shape=puzzle.out_shape,
+        out_index=puzzle.out_index,
+        reconstruct=puzzle.rebuilds_jacobian,
+        scalar=puzzle.scalar,
+        dims=puzzle.dims,
+        givens=puzzle.givens,
+        f=puzzle.f,
+        source=puzzle.source,
+    )
+
+
+def result_shapes(puzzle: Puzzle) -> dict[str, tuple[int, ...]]:
+    """The shape of each array an answer may send back for one point of `puzzle`."""
+    shapes = {i.name: puzzle.jac_shape(i.name) for i in puzzle.inputs}
+    shapes.update({f"vjp_{i.name}": i.shape for i in puzzle.inputs})
+    shapes["value"] = puzzle.out_shape
+    return shapes
 
 
 @dataclass(frozen=True)
-class Limits:
-    """What one submission's answer process may use."""
+class Setup:
+    """What every answer process of one submission shares."""
 
-    timeout: float = 10.0  # seconds of wall clock per answer (and for loading the file)
-    file_timeout: float | None = None  # for the whole file; default 60 s + timeout per puzzle
-    memory_mb: int = 2048  # data size (heap and anonymous mappings)
-    file_mb: int = 64  # largest file the answers may write
-    output_kb: int = 64  # printed output kept; the rest is counted and dropped
+    source: str  # the code to run (for a notebook: its answers, extracted)
+    form: str  # the set's own answer form, looked for first
+    forbid_autodiff: bool
+    jail: bool
+    limits: Limits
+    statement_puzzles: tuple[tuple[int, str], ...] = ()
 
 
 class AnswerProcess:
-    """Runs a submission's answers in child processes and collects their arrays."""
+    """Runs a submission's answers for some puzzles in an answer process, one at a time.
+
+    A thread of its own drives the process, so answers are computed while the caller
+    works (the oracle); `request` queues work, `finish` waits for all of it.
+    """
 
     def __init__(
-        self,
-        submission: Path,
-        puzzles: list[Puzzle],
-        form: str,
-        workdir: Path,
-        limits: Limits,
-        forbid_autodiff: bool = True,
-        server: ForkServer | None = None,
+        self, setup: Setup, puzzles: Sequence[Puzzle], workdir: Path, launcher: Launcher
     ) -> None:
-        self.submission = submission
-        self.server = server
         self.workdir = workdir
-        self.timeout = limits.timeout
-        file_timeout = limits.file_timeout or 60.0 + limits.timeout * len(puzzles)
-        self.deadline = time.monotonic() + file_timeout
-        self.output = BoundedOutput(limits.output_kb * 1024)
-        self._token = secrets.token_hex(8)
-        self.answers: dict[str, AnswerInfo] = {}
+        self.launcher = launcher
+        self.timeout = setup.limits.timeout
+        self.deadline = time.monotonic() + setup.limits.whole_file(len(puzzles))
+        self.output = BoundedOutput(setup.limits.output_kb * 1024)
+        self.shapes = {p.id: result_shapes(p) for p in puzzles}
+        largest = max((_bytes(s) for p in self.shapes.values() for s in p.values()), default=0)
+        self._max_frame = max(setup.limits.result_mb * 1024 * 1024, 64 * largest + 65536)
+        self.answers: dict[str, Found] = {}
+        self.isolation: protocol.Ready | None = None
         self.outcomes: dict[int, Outcome] = {}
         self._pending: list[_Request] = []
+        self._incoming: queue.Queue[_Request | None] = queue.Queue()
         self._seq = 0
-        self._proc: Child | None = None
-        self._events: queue.Queue[tuple[float, dict[str, Any] | None]] = queue.Queue()
-        self._requests_w: Any = None
-        self._ready_at: float | None = None
-        self._loaded = False
-        (workdir / "job.json").write_text(
-            json.dumps(
-                {
-                    "submission": str(submission.resolve()),
-                    "forms": form_order(form),
-                    "cache_dir": str(caches.cache_dir("jax-answers")),
-                    "forbid_autodiff": forbid_autodiff,
-                    "limits": {
-                        "memory_mb": limits.memory_mb,
-                        "file_mb": limits.file_mb,
-                        "cpu_seconds": int(file_timeout) + 5,
-                    },
-                    "puzzles": [job_for(p) for p in puzzles],
-                }
-            )
+        self._child: Child | None = None
+        self._failure: Outcome | None = None  # why every request fails (the file cannot load)
+        self._events: queue.Queue[tuple[float, protocol.Event | Exception | None]] = queue.Queue()
+        self._requests_fd: int | None = None
+        self._driver: threading.Thread | None = None
+        self._inflight: list[_Request] = []
+        (workdir / SUBMISSION_NAME).write_text(setup.source, encoding="utf-8")
+        job = protocol.Job(
+            submission=SUBMISSION_NAME,
+            forms=form_order(setup.form),
+            forbid_autodiff=setup.forbid_autodiff,
+            jail=setup.jail,
+            limits=protocol.ResourceLimits(
+                memory_mb=setup.limits.memory_mb,
+                file_mb=setup.limits.file_mb,
+                cpu_seconds=int(setup.limits.whole_file(len(puzzles))) + 5,
+            ),
+            puzzles=tuple(puzzle_job(p) for p in puzzles),
+            statement_puzzles=setup.statement_puzzles,
         )
+        self._job = protocol.encode(job)
 
-    # ------------------------------------------------------------ requests
+    # ------------------------------------------------------------ the caller's side
+
+    def start(self) -> None:
+        """Start the answer process now, so its start-up overlaps the caller's work."""
+        if self._driver is None:
+            self._driver = threading.Thread(target=self._drive, daemon=True)
+            self._driver.start()
 
     def request(self, puzzle_id: str, points: list[Point]) -> int:
         """Ask for the answer to `puzzle_id` at `points`; returns the request's number."""
@@ -161,269 +153,262 @@ class AnswerProcess:
 
         seq = self._seq
         self._seq += 1
-        name = f"p{seq}.npz"
-        names = points[0].keys()
-        np.savez(self.workdir / name, **{n: np.stack([p[n] for p in points]) for n in names})  # type: ignore[arg-type]
-        req = _Request(seq, puzzle_id, name, len(points))
-        self._pending.append(req)
-        if self._proc is None:
-            self._spawn()
-        else:
-            self._send(req)
+        stacked = {n: protocol.pack(np.stack([p[n] for p in points])) for n in points[0]}
+        self._incoming.put(
+            _Request(seq, puzzle_id, protocol.Eval(seq, puzzle_id, stacked), len(points))
+        )
+        self.start()
         return seq
 
-    def start(self) -> None:
-        """Start the answer process now, so its start-up overlaps the caller's work."""
-        if self._proc is None:
-            self._spawn()
-
     def finish(self) -> dict[int, Outcome]:
-        """Wait for every request, killing and restarting the child as timeouts demand."""
-        try:
-            while self._pending:
-                if self._proc is None:
-                    self._spawn()
-                self._step()
-        finally:
-            self.close()
+        """Every request answered, the process ended; the outcomes by request number."""
+        self.start()
+        self._incoming.put(None)
+        assert self._driver is not None
+        self._driver.join()
         return self.outcomes
 
-    # ------------------------------------------------------------ the child
+    # ------------------------------------------------------------ the driver's side
+
+    def _drive(self) -> None:
+        """Start the process, then answer requests as they come until `finish`,
+        killing and restarting it as timeouts, deaths and broken messages demand."""
+        try:
+            self._boot()
+            while self._next():
+                if self._failure is not None:
+                    request = self._pending.pop(0)
+                    failure = self._failure
+                    self.outcomes[request.seq] = Outcome(
+                        failure.status, message=failure.message, line=failure.line
+                    )
+                elif self._child is None:
+                    self._boot()
+                else:
+                    self._answer([r for r in self._pending if not r.alone] or self._pending[:1])
+        finally:
+            self.close()
+
+    def _next(self) -> bool:
+        """Whether a request is pending, waiting for one; False once `finish` was called.
+        Every request already queued is taken, so they can go as one batch."""
+        while not self._pending:
+            item = self._incoming.get()
+            if item is None:
+                self._incoming.put(None)  # seen again once these are answered
+                return False
+            self._pending.append(item)
+        while not self._incoming.empty():
+            item = self._incoming.get_nowait()
+            if item is None:
+                self._incoming.put(None)
+                break
+            self._pending.append(item)
+        return True
+
+    def _boot(self) -> None:
+        """A fresh process, up to the submission loaded (or the reason it is not)."""
+        self._spawn()
+        started = time.monotonic()
+        if not self._send(self._job, started + STARTUP_TIMEOUT, "startup"):
+            return
+        ready = self._expect(protocol.Ready, started + STARTUP_TIMEOUT, "startup")
+        if ready is None:
+            return
+        self.isolation = ready
+        loaded = self._expect(protocol.Loaded, time.monotonic() + self.timeout, "load")
+        if loaded is None:
+            return
+        if loaded.error is not None:
+            self._kill()
+            self._failure = Outcome("error", message=loaded.error, line=loaded.line)
+            return
+        self.answers.update(loaded.answers)
+
+    def _answer(self, requests: list[_Request]) -> None:
+        """One request, or several as one batch, within one answer's time.
+
+        A batch that fails (time, death, a broken message) costs nobody: its unanswered
+        requests go again one by one, where whatever failed is blamed on its own answer.
+        """
+        self._inflight = requests
+        begun = time.monotonic()
+        message: protocol.Request = (
+            requests[0].eval
+            if len(requests) == 1
+            else protocol.EvalBatch(tuple(r.eval for r in requests))
+        )
+        if not self._send(protocol.encode(message), begun + self.timeout, "answer"):
+            return
+        for request in requests:
+            result = self._expect(protocol.Result, begun + self.timeout, "answer", request.seq)
+            if result is None:
+                return
+            self._pending.remove(request)
+            self.outcomes[request.seq] = self._outcome(request, result)
 
     def _spawn(self) -> None:
         req_r, req_w = os.pipe()
         evt_r, evt_w = os.pipe()
         out_r, out_w = os.pipe()
-        if self.server is not None:
-            self._proc = self.server.spawn(self.workdir, req_r, evt_w, out_w)
-        else:
-            package_parent = str(Path(__file__).resolve().parents[2])
-            become_subreaper()
-            proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-I",
-                    "-c",
-                    BOOT.format("worker"),
-                    package_parent,
-                    str(self.workdir),
-                    str(req_r),
-                    str(evt_w),
-                ],
-                stdin=subprocess.DEVNULL,
-                stdout=out_w,
-                stderr=out_w,
-                cwd=self.workdir,
-                env={**child_env(self.workdir), TOKEN_VAR: self._token},
-                pass_fds=(req_r, evt_w),
-                start_new_session=True,
-            )
-            self._proc = Child(proc.pid, proc.wait)
-        for fd in (req_r, evt_w, out_w):
-            os.close(fd)
+        try:
+            self._child = self.launcher.spawn(self.workdir, req_r, evt_w, out_w)
+        except BaseException:
+            for fd in (req_w, evt_r, out_r):
+                os.close(fd)
+            raise
+        finally:
+            for fd in (req_r, evt_w, out_w):
+                os.close(fd)
+        os.set_blocking(req_w, False)
+        self._requests_fd = req_w
         threading.Thread(target=self.output.drain, args=(out_r,), daemon=True).start()
-        self._requests_w = os.fdopen(req_w, "w", encoding="utf-8")
         self._events = queue.Queue()
-        self._ready_at = None
-        self._loaded = False
-        started = time.monotonic()
-        threading.Thread(target=self._read, args=(evt_r, self._events), daemon=True).start()
-        self._spawned_at = started
-        for req in self._pending:
-            req.started = None
-            self._send(req)
+        reader = protocol.FrameReader(evt_r, self._max_frame, 16 * self._max_frame)
+        threading.Thread(target=_read_events, args=(reader, self._events), daemon=True).start()
 
-    def _send(self, req: _Request) -> None:
-        try:
-            self._requests_w.write(
-                json.dumps(
-                    {
-                        "op": "eval",
-                        "seq": req.seq,
-                        "id": req.puzzle,
-                        "points": req.points_file,
-                    }
-                )
-                + "\n"
-            )
-            self._requests_w.flush()
-        except (BrokenPipeError, OSError, ValueError):
-            pass  # the child is gone; _step notices and restarts it
-
-    @staticmethod
-    def _read(fd: int, events: queue.Queue[tuple[float, dict[str, Any] | None]]) -> None:
-        with os.fdopen(fd, "r", encoding="utf-8", errors="replace") as stream:
-            for line in stream:
+    def _send(self, message: bytes, deadline: float, phase: str) -> bool:
+        """Write a whole message before `deadline`; False (the process killed, the
+        requests settled) if it will not read it in time."""
+        view = memoryview(message)
+        fd = self._requests_fd
+        while view and fd is not None:
+            bound = min(deadline, self.deadline)
+            left = bound - time.monotonic()
+            if left <= 0:
+                self._kill()
+                which = phase if bound == deadline else "file"
+                self._settle(which, "timeout", self._timeout_message(which))
+                return False
+            _, writable, _ = select.select([], [fd], [], left)
+            if writable:
                 try:
-                    event = json.loads(line)
-                except json.JSONDecodeError:
+                    view = view[os.write(fd, view) :]
+                except (BlockingIOError, InterruptedError):
                     continue
-                if isinstance(event, dict):
-                    events.put((time.monotonic(), event))
-        events.put((time.monotonic(), None))
+                except OSError:
+                    return True  # the process is gone: its end of the events says how
+        return True
 
-    def _current_deadline(self) -> tuple[float, str]:
-        """The next deadline and what it is for; the whole file's deadline binds first."""
-        if self._ready_at is None:
-            own, phase = self._spawned_at + STARTUP_TIMEOUT, "startup"
-        elif not self._loaded:
-            own, phase = self._ready_at + self.timeout, "load"
-        else:
-            started = [r.started for r in self._pending if r.started is not None]
-            own, phase = (
-                (started[0] + self.timeout, "answer") if started else (self.deadline, "file")
-            )
-        return (own, phase) if own < self.deadline else (self.deadline, "file")
-
-    def _step(self) -> None:
-        deadline, phase = self._current_deadline()
+    def _expect(
+        self, kind: type[E], deadline: float, phase: str, seq: int | None = None
+    ) -> E | None:
+        """The next event if it is a `kind` (a Result: for request `seq`) before the
+        deadline; otherwise the process is killed, the requests settled, and None."""
+        bound = min(deadline, self.deadline)
         try:
-            at, event = self._events.get(timeout=max(0.0, deadline - time.monotonic()))
+            _, event = self._events.get(timeout=max(0.0, bound - time.monotonic()))
         except queue.Empty:
-            self._on_timeout(phase)
-            return
+            self._kill()
+            which = phase if bound == deadline else "file"
+            self._settle(which, "timeout", self._timeout_message(which))
+            return None
         if event is None:
-            self._on_exit()
-            return
-        kind = event.get("event")
-        if kind == "ready":
-            self._ready_at = at
-        elif kind == "loaded":
-            self._on_loaded(event)
-        elif kind == "start":
-            req = self._find(event.get("seq"))
-            if req is not None:
-                req.started = at
-        elif kind == "result":
-            req = self._find(event.get("seq"))
-            if req is not None:
-                self._pending.remove(req)
-                self.outcomes[req.seq] = self._outcome(req, event)
+            code = self._kill()
+            how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+            self._settle(phase, "error", _ENDED[phase].format(how=how))
+            return None
+        if isinstance(event, Exception):
+            self._kill()
+            self._settle(phase, "error", f"the answer process broke the protocol: {event}")
+            return None
+        if not isinstance(event, kind) or (isinstance(event, protocol.Result) and event.seq != seq):
+            self._kill()
+            why = f"it sent `{type(event).__name__}` out of turn"
+            self._settle(phase, "error", f"the answer process broke the protocol: {why}")
+            return None
+        return event
 
-    def _on_loaded(self, event: dict[str, Any]) -> None:
-        self._loaded = True
-        if event.get("error"):
-            line = event.get("line")
-            for req in self._pending:
-                self.outcomes[req.seq] = Outcome(
-                    "error",
-                    message=str(event["error"]),
-                    line=line if isinstance(line, int) else None,
-                )
-            self._pending.clear()
-            return
-        for pid, info in (event.get("answers") or {}).items():
-            if isinstance(info, dict):
-                self.answers[str(pid)] = AnswerInfo(
-                    form=str(info.get("form")),
-                    name=str(info.get("name")),
-                    line=info.get("line") if isinstance(info.get("line"), int) else None,
-                    ignored=[str(n) for n in info.get("ignored") or []],
-                )
+    # ------------------------------------------------------------ what went wrong
 
-    def _on_timeout(self, phase: str) -> None:
-        self._kill()
+    def _timeout_message(self, phase: str) -> str:
         if phase == "answer":
-            req = next(r for r in self._pending if r.started is not None)
-            self._pending.remove(req)
-            self.outcomes[req.seq] = Outcome(
-                "timeout", message=f"did not finish within {self.timeout:g} s (an endless loop?)"
-            )
-            return
+            return f"did not finish within {self.timeout:g} s (an endless loop?)"
         if phase == "load":
-            message = (
+            return (
                 f"the submission did not finish loading within {self.timeout:g} s "
                 "(an endless loop at the top?)"
             )
-        elif phase == "startup":
-            message = "the answer process did not start (is jax installed?)"
+        if phase == "startup":
+            return "the answer process did not start (is jax installed?)"
+        return "not graded: the whole file ran out of time"
+
+    def _settle(self, phase: str, status: Status, message: str) -> None:
+        """After the process is killed: the request in flight gets the blame; before an
+        answer ran (start-up, loading) or when the whole file's time is up, every
+        request does."""
+        left = [r for r in self._inflight if r in self._pending]
+        if phase == "answer" and len(self._inflight) > 1:
+            for request in left:
+                request.alone = True
+        elif phase == "answer":
+            self._pending.remove(left[0])
+            self.outcomes[left[0].seq] = Outcome(status, message=message)
         else:
-            message = "not graded: the whole file ran out of time"
-        for req in self._pending:
-            self.outcomes[req.seq] = Outcome("timeout", message=message)
-        self._pending.clear()
+            self._failure = Outcome(status, message=message)
 
-    def _on_exit(self) -> None:
-        code = self._kill()
-        how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
-        running = [r for r in self._pending if r.started is not None]
-        if not self._loaded:
-            message = f"the submission ended the answer process while loading ({how})"
-            for req in self._pending:
-                self.outcomes[req.seq] = Outcome("error", message=message)
-            self._pending.clear()
-            return
-        if running:
-            req = running[0]
-            self._pending.remove(req)
-            self.outcomes[req.seq] = Outcome(
-                "error", message=f"the answer ended its process ({how})"
-            )
-        elif self._pending:
-            # died between requests: blame the next one, so a restart cannot loop forever
-            req = self._pending.pop(0)
-            self.outcomes[req.seq] = Outcome("error", message=f"the answer process ended ({how})")
+    # ------------------------------------------------------------ results
 
-    def _outcome(self, req: _Request, event: dict[str, Any]) -> Outcome:
-        status = event.get("status")
-        if status == "missing":
+    def _outcome(self, request: _Request, result: protocol.Result) -> Outcome:
+        """The result as arrays, each checked before it is converted (see `unpack`)."""
+        if result.status == "missing":
             return Outcome("missing")
-        if status != "ok":
-            line = event.get("line")
-            return Outcome(
-                "autodiff" if status == "autodiff" else "error",
-                message=str(event.get("message") or "failed"),
-                line=line if isinstance(line, int) else None,
-            )
-        import numpy as np
-
-        path = self.workdir / f"r{req.seq}.npz"
+        if result.status != "ok":
+            return Outcome(result.status, message=result.message, line=result.line)
+        if len(result.arrays) != request.count:
+            return Outcome("error", message="the answer process sent results for other points")
+        shapes = self.shapes[request.puzzle]
+        arrays: list[dict[str, np.ndarray]] = []
         try:
-            if path.stat().st_size > MAX_RESULT_BYTES:
-                return Outcome("error", message="the answer returned far more data than a Jacobian")
-            with np.load(path, allow_pickle=False) as data:
-                arrays: list[dict[str, np.ndarray]] = [{} for _ in range(req.count)]
-                unpacked = sum(i.file_size for i in data.zip.infolist())
-                if unpacked > MAX_RESULT_BYTES:
-                    return Outcome(
-                        "error", message="the answer returned far more data than a Jacobian"
-                    )
-                for key in data.files:
-                    name, _, k = key.rpartition("_")
-                    if name in RESULT_NAMES and k.isdigit() and int(k) < req.count:
-                        value = np.asarray(data[key])
-                        if value.dtype.kind not in "biuf":
-                            return Outcome(
-                                "error", message=f"the answer returned {value.dtype} values"
-                            )
-                        arrays[int(k)][name] = value.astype(np.float64)
-        except (OSError, ValueError, KeyError) as exc:
+            for point in result.arrays:
+                unknown = set(point) - set(shapes)
+                if unknown:
+                    raise protocol.ProtocolError(f"an array named {sorted(unknown)[0]!r}")
+                arrays.append({n: protocol.unpack(a, shapes[n]) for n, a in point.items()})
+        except protocol.ProtocolError as exc:
             return Outcome("error", message=f"the answer's arrays could not be read: {exc}")
         return Outcome("ok", arrays=arrays)
 
-    def _find(self, seq: Any) -> _Request | None:
-        return next((r for r in self._pending if r.seq == seq), None)
+    # ------------------------------------------------------------ ending
 
     def _kill(self) -> int | None:
-        proc, self._proc = self._proc, None
-        if self._requests_w is not None:
+        child, self._child = self._child, None
+        if self._requests_fd is not None:
             with contextlib.suppress(OSError):
-                self._requests_w.close()
-            self._requests_w = None
-        if proc is None:
-            return None
-        for kill in (os.killpg, os.kill):  # the group, and the process if not yet its leader
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                kill(proc.pid, signal.SIGKILL)
-        code = proc.wait()
-        if self.server is None:
-            kill_strays(self._token)
-        return code
+                os.close(self._requests_fd)
+            self._requests_fd = None
+        return child.kill() if child is not None else None
 
     def close(self) -> None:
-        """Kill the answer process group if one is running; safe to call twice."""
-        if self._proc is not None:
+        """Kill the answer process if one is running; safe to call twice."""
+        if self._child is not None:
             self._kill()
+
+
+def _read_events(
+    reader: protocol.FrameReader,
+    events: queue.Queue[tuple[float, protocol.Event | Exception | None]],
+) -> None:
+    """Decode events as they come; stop at the first bad one or at the end."""
+    try:
+        while True:
+            frame = reader.read()
+            try:
+                event = protocol.event_decoder.decode(frame)
+            except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+                raise protocol.ProtocolError(f"a message it could not decode ({exc})") from None
+            events.put((time.monotonic(), event))
+    except (EOFError, OSError):
+        events.put((time.monotonic(), None))
+    except protocol.ProtocolError as exc:
+        events.put((time.monotonic(), exc))
+    finally:
+        with contextlib.suppress(OSError):
+            os.close(reader.fd)
+
+
+def _bytes(shape: tuple[int, ...]) -> int:
+    return 8 * math.prod(shape)
 
 
 class AnswerPool:
@@ -432,51 +417,55 @@ class AnswerPool:
     Each process loads the whole file and answers its own share of the puzzles, so on
     a machine with spare cores the answers are evaluated side by side. Every process
     has its own folder and limits; one that dies or hangs costs only its own puzzles.
+    A context manager: leaving it kills whatever still runs.
     """
 
     def __init__(
         self,
-        submission: Path,
-        puzzles: list[Puzzle],
-        form: str,
+        setup: Setup,
+        puzzles: Sequence[Puzzle],
         workdir: Path,
-        limits: Limits,
-        forbid_autodiff: bool = True,
+        launcher: Launcher,
         processes: int = 1,
-        server: ForkServer | None = None,
     ) -> None:
         count = max(1, min(processes, len(puzzles)))
-        shares = [puzzles[k::count] for k in range(count)]
+        shares = [list(puzzles[k::count]) for k in range(count)]
         self._owner = {p.id: k for k, share in enumerate(shares) for p in share}
         self._members = []
         for k, share in enumerate(shares):
             folder = workdir / f"answers{k}"
             folder.mkdir()
-            self._members.append(
-                AnswerProcess(submission, share, form, folder, limits, forbid_autodiff, server)
-            )
+            self._members.append(AnswerProcess(setup, share, folder, launcher))
 
-    def start(self) -> None:
+    def __enter__(self) -> AnswerPool:
         for member in self._members:
             member.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for member in self._members:
+            member.close()
 
     def request(self, puzzle_id: str, points: list[Point]) -> tuple[int, int]:
         k = self._owner[puzzle_id]
         return k, self._members[k].request(puzzle_id, points)
 
     def finish(self) -> dict[tuple[int, int], Outcome]:
+        """Every request answered; the processes work side by side."""
         outcomes: dict[tuple[int, int], Outcome] = {}
         for k, member in enumerate(self._members):
             outcomes.update({(k, seq): o for seq, o in member.finish().items()})
         return outcomes
 
-    def close(self) -> None:
-        for member in self._members:
-            member.close()
+    @property
+    def answers(self) -> dict[str, Found]:
+        return {pid: info for m in self._members for pid, info in m.answers.items()}
 
     @property
-    def answers(self) -> dict[str, AnswerInfo]:
-        return {pid: info for m in self._members for pid, info in m.answers.items()}
+    def isolation(self) -> str:
+        """`kernel` when every process that ran was jailed by the kernel, else `python`."""
+        levels = {m.isolation.isolation for m in self._members if m.isolation is not None}
+        return "kernel" if levels == {"kernel"} else "python"
 
 
 def default_processes(puzzles: int, oracle_ready: bool) -> int:

@@ -1,26 +1,26 @@
 """A warm start for answer processes: one process imports jax once, then forks one
-fresh answer process per submission.
+fresh answer process per request.
 
 The server runs only adgrader's own code. It imports jax and the answer-side modules
-but never starts jax's backend (forking after that deadlocks) and never runs a
-submission: each forked child sets up its limits and guards, then loads its one
-submission, exactly as a freshly started answer process does. So one submission can
-never see another's state, and each child starts without paying for the jax import.
+but never starts jax's backend (forking after that deadlocks, and the jail must go on
+before any thread exists) and never runs a submission: each forked child becomes a
+session of its own, then runs exactly the steps of a freshly started answer process
+(limits, jail, backend, guards, the submission). So one submission can never see
+another's state, and each child starts without paying for the jax import.
 
-Protocol, over a Unix packet socket pair: the grading process sends one JSON message
-per request, with the descriptors (requests, events, output) attached, and waits for
-the server's one JSON answer. Requests: `spawn` (workdir) -> `{"pid": N}`;
-`wait` (pid) -> `{"status": N}` after reaping that child (the caller kills it first).
+The server dies with the grading process (parent-death signal), and its children
+die with it. Protocol: `protocol.Spawn`/`Wait` over a Unix packet socket pair, with
+the child's descriptors (requests, events, output) attached to `Spawn`.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
 import sys
-from typing import Any
+
+from . import protocol
 
 MAX_MESSAGE = 65536
 
@@ -33,7 +33,7 @@ def serve(sock: socket.socket) -> None:
 
     from . import worker  # noqa: F401
 
-    sock.sendall(b'{"ready": true}')
+    sock.sendall(b"ready")
     while True:
         try:
             message, fds, _, _ = socket.recv_fds(sock, MAX_MESSAGE, 3)
@@ -41,18 +41,20 @@ def serve(sock: socket.socket) -> None:
             return
         if not message:
             return
-        request = json.loads(message)
-        if request.get("op") == "spawn" and len(fds) == 3:
+        try:
+            request = protocol.server_request_decoder.decode(message[protocol.HEADER.size :])
+        except Exception:  # only the grading process talks to us; stop on nonsense
+            return
+        if isinstance(request, protocol.Spawn) and len(fds) == 3:
             pid = _fork(request, fds, sock)
-            for fd in fds:
-                os.close(fd)
-            sock.sendall(json.dumps({"pid": pid}).encode())
-        elif request.get("op") == "wait":
-            sock.sendall(json.dumps({"status": _reap(int(request["pid"]))}).encode())
+            reply: protocol.ServerReply = protocol.Spawned(pid)
+        elif isinstance(request, protocol.Wait):
+            reply = protocol.Waited(_reap(request.pid))
         else:
-            for fd in fds:
-                os.close(fd)
-            sock.sendall(b'{"error": "unknown request"}')
+            return
+        for fd in fds:
+            os.close(fd)
+        sock.sendall(protocol.encode(reply))
 
 
 def _reap(pid: int) -> int | None:
@@ -64,12 +66,13 @@ def _reap(pid: int) -> int | None:
     return -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
 
 
-def _fork(request: dict[str, Any], fds: list[int], sock: socket.socket) -> int:
+def _fork(request: protocol.Spawn, fds: list[int], sock: socket.socket) -> int:
     requests_fd, events_fd, output_fd = fds
+    parent = os.getpid()
     pid = os.fork()
     if pid:
         return pid
-    # The child: a session of its own, its own folder and output, then the answer runner.
+    # The child: a session of its own, its own folder, output and token, then the worker.
     try:
         sock.close()
         os.setsid()
@@ -78,19 +81,24 @@ def _fork(request: dict[str, Any], fds: list[int], sock: socket.socket) -> int:
         os.dup2(devnull, 0)
         os.dup2(output_fd, 1)
         os.dup2(output_fd, 2)
-        workdir = request["workdir"]
-        os.environ.update({"HOME": workdir, "TMPDIR": workdir})
-        os.chdir(workdir)
-        sys.argv = ["adgrader-answers", workdir, str(requests_fd), str(events_fd)]
-        from .worker import main
+        from .launch import TOKEN_VAR
 
-        main()
+        os.environ.update(
+            {"HOME": request.workdir, "TMPDIR": request.workdir, TOKEN_VAR: request.token}
+        )
+        os.chdir(request.workdir)
+        from .worker import run
+
+        run(requests_fd, events_fd, parent)
     finally:
         os._exit(70)
     return 0  # not reached
 
 
 def main() -> None:
-    """Entry point of the server process: `python -I -c BOOT PACKAGE_PARENT SOCKET_FD`."""
+    """Entry point of the server: `python -I -c BOOT PACKAGE_PARENT SOCKET_FD PARENT_PID`."""
     sock = socket.socket(fileno=int(sys.argv[1]))
+    from .lifetime import die_with_parent
+
+    die_with_parent(int(sys.argv[2]))
     serve(sock)

@@ -1,13 +1,15 @@
-"""Protections the answer process puts up before it runs a submission.
+"""Protections the answer process puts up in Python before it runs a submission.
 
 Resource limits bound memory, CPU time and file size; an audit hook refuses new
 processes, network use, signals to other processes and writes outside the answer
-process's own folders; and jax's differentiation is refused while answers run (the
-`no-autodiff` rule enforced at run time, however the answer reaches it).
+process's folder, with messages a learner understands; jax's differentiation is
+refused while answers run (the `no-autodiff` rule enforced at run time, however the
+answer reaches it); and the `f` answers see gives no derivatives at all (`opaque`).
 
-These are Python-level guards in a process of the same OS user: code that loads
-native libraries (ctypes) can get around them. The grading process does not rely on
-them for its verdicts; they keep mistakes and casual tampering from doing harm.
+These are Python-level guards: code in the same process can get around them (ctypes,
+or `gc` reaching a class's dictionary). The kernel's jail (`jail`) is what holds the
+line where the machine has one; these guards give clear messages, and `opaque` makes
+sure that differentiating the given `f` can never produce a passing answer.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import os
 import resource
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -122,9 +124,10 @@ class AutodiffMonitor:
     """Refuses jax's forward and reverse differentiation and notes each attempt.
 
     Every jax transformation that differentiates (grad, jacfwd, jacrev, jvp, vjp,
-    linearize, hessian, ...) builds a JVP or linearize trace, so the trace classes are
-    the one door to guard: `getattr(jax, "jac" + "fwd")` and private imports go through
-    it too. Replacing the guard is noticed: `intact()` turns false.
+    linearize, hessian, ..., and `jax.experimental.jet`) builds a JVP, linearize or
+    jet trace, so the trace classes are the door to guard: `getattr(jax, "jac" +
+    "fwd")` and private imports go through it too. Replacing the guard while an answer
+    runs is noticed (`intact()` turns false) unless the answer also puts it back.
     """
 
     def __init__(self, jax: Any) -> None:
@@ -132,6 +135,12 @@ class AutodiffMonitor:
 
         self.used: list[str] = []
         self._classes = [getattr(ad, n) for n in ("JVPTrace", "LinearizeTrace") if hasattr(ad, n)]
+        try:
+            from jax.experimental import jet
+
+            self._classes.append(jet.JetTrace)
+        except (ImportError, AttributeError):
+            pass
         self._guards: list[Any] = []
         for cls in self._classes:
             self._guards.append(self._guard(cls))
@@ -166,3 +175,30 @@ class AutodiffMonitor:
                 raise Refused("answers may not change the grader's guards")
 
         sys.addaudithook(hook)
+
+
+def opaque(f: Callable[..., Any], jax: Any) -> Callable[..., Any]:
+    """`f` as answers see it: the right values, and no derivatives from any jax
+    transformation, even one that gets past `AutodiffMonitor`.
+
+    Forward and reverse mode (jacfwd, jacrev, grad, jvp, vjp, linearize, hessian) use
+    the custom rule, whose tangents are NaN; rules that look past it (jet, or an
+    interpreter of f's jaxpr) meet `stop_gradient` on every input, so they see a
+    function whose derivatives are zero. Finite differences of `f` still work.
+    """
+    jnp = jax.numpy
+    stop = jax.lax.stop_gradient
+
+    def values(*args: Any) -> Any:
+        return f(*(stop(a) for a in args))
+
+    given = jax.custom_jvp(values)
+
+    @given.defjvp  # type: ignore[untyped-decorator]
+    def _no_derivative(primals: tuple[Any, ...], tangents: tuple[Any, ...]) -> tuple[Any, Any]:
+        out = given(*primals)
+        total = sum(jnp.sum(t) for t in tangents)
+        return out, jnp.nan * jnp.broadcast_to(total, jnp.shape(out))
+
+    given.__name__ = "f"
+    return given  # type: ignore[no-any-return]

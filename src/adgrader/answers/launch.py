@@ -1,11 +1,15 @@
-"""The answer processes' plumbing: their environment, their output, how they start
-(fresh, or forked from a warm server) and how every trace of them is removed.
+"""Starting answer processes, and removing every trace of them.
+
+Two launchers give the same `Child`: `ColdStart` starts a fresh interpreter per
+answer process; `ForkServer` keeps one warm process with jax imported (its backend
+never started) that forks a fresh answer process on request, for `grade`, `watch`
+and the library's `Grader`. Either way each answer process has its own session,
+folder, output pipe and token, and dies with whoever started it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import secrets
 import signal
@@ -16,17 +20,27 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Protocol
+
+from . import protocol
 
 STARTUP_TIMEOUT = 120.0
 BOOT = (
     "import sys; sys.path.insert(0, sys.argv.pop(1)); from adgrader.answers.{} import main; main()"
 )
+TOKEN_VAR = "ADGRADER_ANSWER_PROCESS"
+# One device; and answers are tiny computations compiled once each: compile them
+# quickly rather than make them run fast.
+XLA_FLAGS = (
+    "--xla_force_host_platform_device_count=1 --xla_backend_optimization_level=0 "
+    "--xla_llvm_disable_expensive_passes=true"
+)
+PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 
 
 def child_env(workdir: Path) -> dict[str, str]:
     """A scrubbed environment: only what an interpreter and jax on the CPU need."""
-    env = {
+    return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(workdir),
         "TMPDIR": str(workdir),
@@ -34,14 +48,10 @@ def child_env(workdir: Path) -> dict[str, str]:
         "JAX_PLATFORMS": os.environ.get("JAX_PLATFORMS", "cpu"),
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONHASHSEED": "0",
-        "XLA_FLAGS": "--xla_force_host_platform_device_count=1",
+        "XLA_FLAGS": XLA_FLAGS,
         "OPENBLAS_NUM_THREADS": "1",  # no thread pool: the fork server must stay forkable
         "OMP_NUM_THREADS": "1",
     }
-    return env
-
-
-TOKEN_VAR = "ADGRADER_ANSWER_PROCESS"
 
 
 class BoundedOutput:
@@ -62,7 +72,7 @@ _SUBREAPER = False
 
 
 def become_subreaper() -> None:
-    """Orphans of the answer process become ours, so none outlives grading (Linux only)."""
+    """Orphans of answer processes become ours, so none outlives grading (Linux only)."""
     global _SUBREAPER
     if _SUBREAPER or not sys.platform.startswith("linux"):
         return
@@ -76,10 +86,11 @@ def become_subreaper() -> None:
 
 
 def kill_strays(token: str) -> None:
-    """Kill every process still carrying this answer process's token, and reap ours.
+    """Kill every process still carrying this token in its environment, and reap ours.
 
-    A process the submission started in a new session escapes the process-group kill;
-    the token in its environment (inherited) finds it.
+    Only matters where the kernel cannot jail answers (they cannot start processes
+    there): a process a submission started in a new session escapes the group kill,
+    and the token it inherited finds it.
     """
     if not os.path.isdir("/proc"):
         return
@@ -101,32 +112,82 @@ def kill_strays(token: str) -> None:
 
 @dataclass
 class Child:
-    """A running answer process: its pid (and process group) and how to collect its status."""
+    """A running answer process: its pid (and process group), its token, how to reap it."""
 
     pid: int
-    wait: Callable[[], int | None]
+    token: str
+    reap: Callable[[], int | None]
+
+    def kill(self) -> int | None:
+        """Kill the process, its group and anything carrying its token; its status."""
+        for kill in (os.killpg, os.kill):  # the group, and the process if not yet its leader
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                kill(self.pid, signal.SIGKILL)
+        code = self.reap()
+        kill_strays(self.token)
+        return code
+
+
+class Launcher(Protocol):
+    """Starts answer processes; the descriptors are the child's ends of its pipes."""
+
+    def spawn(self, workdir: Path, requests_fd: int, events_fd: int, output_fd: int) -> Child: ...
+
+    def close(self) -> None: ...
+
+
+class ColdStart:
+    """A fresh `python -I` interpreter per answer process."""
+
+    def spawn(self, workdir: Path, requests_fd: int, events_fd: int, output_fd: int) -> Child:
+        become_subreaper()
+        token = secrets.token_hex(8)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-I",
+                "-c",
+                BOOT.format("worker"),
+                PACKAGE_PARENT,
+                str(requests_fd),
+                str(events_fd),
+                str(os.getpid()),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=output_fd,
+            stderr=output_fd,
+            cwd=workdir,
+            env={**child_env(workdir), TOKEN_VAR: token},
+            pass_fds=(requests_fd, events_fd),
+            start_new_session=True,
+        )
+        return Child(proc.pid, token, proc.wait)
+
+    def close(self) -> None:
+        pass
 
 
 class ForkServer:
     """A warm process that forks answer processes with jax already imported.
 
-    Used when many submissions are graded in one run; see `forkserver`. Thread-safe:
-    one request at a time goes over the socket.
+    Thread-safe: one request at a time goes over the socket. The server runs only
+    adgrader's code and dies with this process (see `forkserver`).
     """
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
         self._token = secrets.token_hex(8)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        package_parent = str(Path(__file__).resolve().parents[2])
+        become_subreaper()
         self._proc = subprocess.Popen(
             [
                 sys.executable,
                 "-I",
                 "-c",
                 BOOT.format("forkserver"),
-                package_parent,
+                PACKAGE_PARENT,
                 str(theirs.fileno()),
+                str(os.getpid()),
             ],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
@@ -141,26 +202,39 @@ class ForkServer:
         self._lock = threading.Lock()
         ours.settimeout(STARTUP_TIMEOUT)
         try:
-            ready = json.loads(ours.recv(4096) or b"{}")
-        except (OSError, ValueError):
-            ready = {}
+            ready = ours.recv(64)
+        except OSError:
+            ready = b""
         ours.settimeout(None)
-        if not ready.get("ready"):
+        if ready != b"ready":
             self.close()
             raise OSError("the fork server did not start")
 
-    def _ask(self, request: dict[str, Any], fds: tuple[int, ...] = ()) -> dict[str, Any]:
+    def _ask(
+        self, request: protocol.ServerRequest, fds: tuple[int, ...] = ()
+    ) -> protocol.ServerReply:
         with self._lock:
-            socket.send_fds(self._sock, [json.dumps(request).encode()], list(fds))
-            answer = json.loads(self._sock.recv(4096) or b"{}")
-        return answer if isinstance(answer, dict) else {}
+            socket.send_fds(self._sock, [protocol.encode(request)], list(fds))
+            frame = self._sock.recv(4096)
+        if len(frame) < protocol.HEADER.size:
+            raise OSError("the fork server stopped")
+        reply: protocol.ServerReply = protocol.server_reply_decoder.decode(
+            frame[protocol.HEADER.size :]
+        )
+        return reply
 
     def spawn(self, workdir: Path, requests_fd: int, events_fd: int, output_fd: int) -> Child:
-        answer = self._ask(
-            {"op": "spawn", "workdir": str(workdir)}, (requests_fd, events_fd, output_fd)
-        )
-        pid = int(answer["pid"])
-        return Child(pid, lambda: self._ask({"op": "wait", "pid": pid}).get("status"))
+        token = secrets.token_hex(8)
+        reply = self._ask(protocol.Spawn(str(workdir), token), (requests_fd, events_fd, output_fd))
+        if not isinstance(reply, protocol.Spawned):
+            raise OSError("the fork server could not start an answer process")
+        pid = reply.pid
+
+        def reap() -> int | None:
+            answer = self._ask(protocol.Wait(pid))
+            return answer.status if isinstance(answer, protocol.Waited) else None
+
+        return Child(pid, token, reap)
 
     def close(self) -> None:
         """Stop the server and everything it started."""

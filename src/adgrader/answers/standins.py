@@ -1,9 +1,10 @@
-"""A numpy stand-in for the few torch calls the 2022 notebook makes around an answer.
+"""Names the notebooks' answer cells expect, standing in for what adgrader does not load.
 
-The 2022 cells compute helpers with torch before the line a learner fills in
-(`pr = torch.prod(x)`, `out = torch.cumsum(x, 0)`, `sort, argsort = torch.sort(x, 0)`).
-Answers get this module as `torch` unless they import the real one, so those cells
-run unchanged without installing torch.
+`Shaped`, `Float` and `Array` let the 2024 notebook's jaxtyping signatures load as
+written. The 2022 cells compute helpers with torch before the line a learner fills in
+(`pr = torch.prod(x)`, `out = torch.cumsum(x, 0)`, `sort, argsort = torch.sort(x, 0)`):
+answers get a numpy stand-in as `torch` unless they import the real one, so those
+cells run unchanged without installing torch.
 """
 
 from __future__ import annotations
@@ -63,3 +64,29 @@ torch = _TorchStandIn("torch", "numpy stand-in for the torch calls of the 2022 n
 torch.prod = prod  # type: ignore[attr-defined]
 torch.cumsum = cumsum  # type: ignore[attr-defined]
 torch.sort = sort  # type: ignore[attr-defined]
+
+
+class Annotation:
+    """Stands in for jaxtyping's `Shaped[Array, "..."]` so notebook signatures load as written."""
+
+    def __class_getitem__(cls, item: Any) -> type[Annotation]:
+        return cls
+
+
+def submission_names(jax: Any) -> dict[str, Any]:
+    """What every submission sees before its own first line runs."""
+    import math
+
+    from .backward import Context, ScalarFunction
+
+    return {
+        "np": jax.numpy,
+        "math": math,
+        "Shaped": Annotation,
+        "Float": Annotation,
+        "Array": jax.Array,
+        "torch": torch,
+        "Context": Context,
+        "ScalarFunction": ScalarFunction,
+        "Function": ScalarFunction,
+    }

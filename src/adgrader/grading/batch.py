@@ -16,21 +16,15 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..answers.client import Limits
-from ..answers.launch import ForkServer
+from ..answers.launch import ColdStart, ForkServer, Launcher
 from ..errors import AdgraderError, UsageError
+from ..options import Options
 from ..result import Report
 from ..spec import PuzzleSet
-from .stages import (
-    DEFAULT_POINTS,
-    DEFAULT_TIMEOUT,
-    check_against,
-    default_seed,
-    uniform_report,
-)
+from .stages import check_against, uniform_report
 
 SUFFIXES = (".py", ".ipynb")
 SKIPPED_DIRS = {"__pycache__", "node_modules", ".git", ".venv", "venv"}
@@ -105,83 +99,58 @@ def report_name(path: Path, root: Path | None) -> str:
 def grade_many(
     files: Sequence[Path],
     pset: PuzzleSet,
+    options: Options | None = None,
     *,
-    puzzles: Sequence[str] = (),
     jobs: int | None = None,
-    seed: int | None = None,
-    points: int = DEFAULT_POINTS,
-    timeout: float = DEFAULT_TIMEOUT,
-    strict: bool = False,
     on_report: Callable[[Report], None] | None = None,
 ) -> Batch:
     """Grade every file, `jobs` at a time; `on_report` hears of each as it is done."""
-    seed = default_seed() if seed is None else seed
+    options = replace(options or Options(), processes=1)
+    options = replace(options, seed=options.resolved_seed())
     jobs = jobs or os.cpu_count() or 1
-    selection = pset.select(puzzles)
+    selection = pset.select(options.puzzles)
     from . import oracle
 
+    assert options.seed is not None
     for p in selection:  # once, before the workers share it
-        oracle.sample(p, seed, points)
+        oracle.sample(p, options.seed, options.points)
     reports: dict[Path, Report] = {}
     with tempfile.TemporaryDirectory(prefix="adgrader-batch-") as tmp:
-        server = _server(Path(tmp))
+        launcher = _launcher(Path(tmp))
         try:
             with ThreadPoolExecutor(max_workers=jobs) as pool:
-                futures = {
-                    pool.submit(
-                        _grade_one, f, pset, puzzles, seed, points, timeout, strict, server
-                    ): f
-                    for f in files
-                }
+                futures = {pool.submit(_grade_one, f, pset, options, launcher): f for f in files}
                 for future in as_completed(futures):
                     report = future.result()
                     reports[futures[future]] = report
                     if on_report:
                         on_report(report)
         finally:
-            if server is not None:
-                server.close()
+            launcher.close()
     return Batch(pset, [reports[f] for f in files])
 
 
-def _server(folder: Path) -> ForkServer | None:
+def _launcher(folder: Path) -> Launcher:
     """A fork server where the platform has one; without it every process starts cold."""
-    if not hasattr(os, "fork"):
-        return None
-    try:
-        return ForkServer(folder)
-    except OSError:
-        return None
+    if hasattr(os, "fork"):
+        try:
+            return ForkServer(folder)
+        except OSError:
+            pass
+    return ColdStart()
 
 
-def _grade_one(
-    path: Path,
-    pset: PuzzleSet,
-    puzzles: Sequence[str],
-    seed: int,
-    points: int,
-    timeout: float,
-    strict: bool,
-    server: ForkServer | None,
-) -> Report:
+def _grade_one(path: Path, pset: PuzzleSet, options: Options, launcher: Launcher) -> Report:
     """One submission's report; whatever goes wrong becomes that report, never the batch's."""
     started = time.monotonic()
     try:
-        return check_against(
-            path,
-            pset,
-            puzzles=puzzles,
-            seed=seed,
-            points=points,
-            timeout=timeout,
-            strict=strict,
-            limits=Limits(timeout=timeout),
-            processes=1,
-            server=server,
-        )
+        return check_against(path, pset, options, launcher)
     except (AdgraderError, OSError) as exc:
+        selection = pset.select(options.puzzles)
+        seed = options.resolved_seed()
+        message = f"not graded: {exc}"
         return uniform_report(
-            path, pset, pset.select(puzzles), seed, points, started, "error", f"not graded: {exc}"
+            path, pset, selection, seed, options.points, started, "error", message
         )
 
 

@@ -1,7 +1,12 @@
-"""Grading one submission: answers in a child process, the oracle here, verdicts here.
+"""Grading one submission, in its stages.
 
-The answer process starts first and works on the first sample points while this
-process imports jax and computes the oracle, so the two overlap.
+1. read the submission (a .py file, or a notebook's answers, parsed and never run);
+2. static checks: the rules, on the parsed source;
+3. the answer pool: the answers run in jailed child processes, started first so that
+   their start-up overlaps the next stage;
+4. points and oracle: seeded points go to the answers as soon as they are drawn, the
+   oracle's expected values are computed here meanwhile, redrawn points follow;
+5. verdicts: each puzzle's status from its outcome, the oracle and the rules.
 """
 
 from __future__ import annotations
@@ -10,33 +15,23 @@ import os
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import caches
-from ..answers.client import AnswerPool, Limits, default_processes
-from ..answers.launch import ForkServer
+from ..answers.client import AnswerPool, Setup, default_processes
+from ..answers.launch import ColdStart, Launcher
+from ..answers.protocol import Outcome
 from ..errors import UsageError
+from ..options import DEFAULT_POINTS, DEFAULT_TIMEOUT, Limits, Options
 from ..result import Finding, PuzzleResult, Report
 from ..spec import Puzzle, PuzzleSet, load_set
 from . import rules
 from .verdict import merge, verdict
 
-DEFAULT_POINTS = 3
-
-DEFAULT_TIMEOUT = 10.0
-DEFAULT_SEED = 0
-
-
-def default_seed() -> int:
-    """$ADGRADER_SEED when set (CI can keep a secret one), else the fixed default."""
-    value = os.environ.get("ADGRADER_SEED", "").strip()
-    if not value:
-        return DEFAULT_SEED
-    try:
-        return int(value)
-    except ValueError:
-        raise UsageError(f"ADGRADER_SEED must be a whole number, got {value!r}") from None
+if TYPE_CHECKING:
+    from .oracle import Sample
 
 
 def check(
@@ -52,151 +47,141 @@ def check(
 ) -> Report:
     """Grade `submission` against a set; returns the result model every report renders."""
     pset = load_set(set, puzzles_dir)
-    return check_against(
-        submission, pset, puzzles=puzzles, seed=seed, points=points, timeout=timeout, strict=strict
+    options = Options(
+        seed=seed,
+        points=points,
+        strict=strict,
+        puzzles=tuple(puzzles),
+        limits=Limits(timeout=timeout),
     )
+    return check_against(submission, pset, options)
 
 
 def check_against(
     submission: str | os.PathLike[str],
     pset: PuzzleSet,
-    *,
-    puzzles: Sequence[str] = (),
-    seed: int | None = None,
-    points: int = DEFAULT_POINTS,
-    timeout: float = DEFAULT_TIMEOUT,
-    strict: bool = False,
-    limits: Limits | None = None,
-    processes: int | None = None,
-    server: ForkServer | None = None,
+    options: Options | None = None,
+    launcher: Launcher | None = None,
 ) -> Report:
-    """Grade `submission` against an already loaded set.
+    """Grade `submission` against an already loaded set, in the stages above.
 
-    `processes` answer processes share out the puzzles (default: two on a machine with
-    cores to spare, one for a few puzzles); batch grading passes 1.
+    `launcher` starts the answer processes (default: a fresh interpreter each; batch
+    grading and `watch` pass a fork server).
     """
+    options = options or Options()
     started = time.monotonic()
     path = Path(submission)
-    if not path.exists():
-        raise UsageError(f"no such file: {str(path)!r}")
-    if path.is_dir():
-        raise UsageError(f"{str(path)!r} is a folder; give the submission file (.py or .ipynb)")
-    if points < 1:
-        raise UsageError("--points must be at least 1")
-    if timeout <= 0:
-        raise UsageError("--timeout must be positive")
-    selection = pset.select(puzzles)
-    limits = limits or Limits(timeout=timeout)
-    seed = default_seed() if seed is None else seed
-    source, unusable, cells = read_source(path, pset)
-    if unusable is not None:
-        status, message = unusable
-        return uniform_report(path, pset, selection, seed, points, started, status, message)
-    findings = rule_findings(source, pset, selection, strict)
-    if processes is None:
-        oracle_ready = all(
-            (stored := caches.results_path(p, seed, points)) is not None and stored.exists()
-            for p in selection
-        )
-        processes = default_processes(len(selection), oracle_ready)
-    with tempfile.TemporaryDirectory(prefix="adgrader-") as tmp:
-        runnable = path
-        if cells is not None:  # a notebook: its answers, extracted, are what runs
-            runnable = Path(tmp) / "notebook_answers.py"
-            runnable.write_text(source, encoding="utf-8")
-        answers = AnswerPool(
-            runnable,
-            list(selection),
-            pset.form,
-            Path(tmp),
-            limits,
-            forbid_autodiff=forbids_autodiff(pset, strict),
-            processes=processes,
-            server=server,
-        )
-        try:
-            answers.start()  # before numpy and the oracle load here, so the start-ups overlap
-            from . import oracle
-
-            first = {
-                p.id: answers.request(p.id, oracle.first_points(p, seed, points)) for p in selection
-            }
-            samples = {p.id: oracle.sample(p, seed, points) for p in selection}
-            again = {
-                p.id: answers.request(
-                    p.id, [samples[p.id].points[i] for i in samples[p.id].redrawn]
-                )
-                for p in selection
-                if samples[p.id].redrawn
-            }
-            outcomes = answers.finish()
-        finally:
-            answers.close()
-        results = []
-        for p in selection:
-            outcome = outcomes[first[p.id]]
-            if p.id in again and outcome.status == "ok":
-                outcome = merge(outcome, outcomes[again[p.id]], samples[p.id].redrawn)
-            info = answers.answers.get(p.id)
-            name, found = findings.get(p.id, ("", []))
-            if info is None or name != info.name:
-                found = []  # the process graded another definition than the one parsed
-            result = verdict(p, outcome, samples[p.id], info, found, pset.form)
-            results.append(relocate(result, cells) if cells is not None else result)
+    selection = pset.select(options.puzzles)
+    seed = options.resolved_seed()
+    source = read_source(path, pset)
+    if source.unusable is not None:
+        status, message = source.unusable
+        return uniform_report(path, pset, selection, seed, options.points, started, status, message)
+    findings = rule_findings(source.text, pset, selection, options.strict)
+    processes = options.processes or default_processes(
+        len(selection), caches.oracle_ready(selection, seed, options.points)
+    )
+    setup = Setup(
+        source=source.text,
+        form=pset.form,
+        forbid_autodiff=forbids_autodiff(pset, options.strict),
+        jail=True,
+        limits=options.limits,
+    )
+    with (
+        tempfile.TemporaryDirectory(prefix="adgrader-") as tmp,
+        AnswerPool(setup, selection, Path(tmp), launcher or ColdStart(), processes) as pool,
+    ):
+        samples, outcomes = answer_and_sample(pool, selection, seed, options.points)
+        isolation = pool.isolation
+        answers = pool.answers
+    results = []
+    for p in selection:
+        name, found = findings.get(p.id, ("", []))
+        info = answers.get(p.id)
+        if info is None or name != info.name:
+            found = []  # the process graded another definition than the one parsed
+        result = verdict(p, outcomes[p.id], samples[p.id], info, found, pset.form)
+        results.append(relocate(result, source.cells) if source.cells is not None else result)
     return Report(
         submission=str(path),
         set=pset.id,
         seed=seed,
-        points=points,
+        points=options.points,
         puzzles=results,
         duration=time.monotonic() - started,
+        isolation=isolation,
     )
 
 
-def read_source(
-    path: Path, pset: PuzzleSet
-) -> tuple[str, tuple[str, str] | None, dict[int, tuple[int, int]] | None]:
-    """The code to grade, why there is none (status, message), and for a notebook where
-    each line of that code stands in it (line -> (cell, line in cell)).
+def answer_and_sample(
+    pool: AnswerPool, selection: Sequence[Puzzle], seed: int, points: int
+) -> tuple[dict[str, Sample], dict[str, Outcome]]:
+    """Points to the answers first, the oracle here meanwhile, redrawn points after;
+    each puzzle's sample and its answer's outcome at every point of it."""
+    from . import oracle
 
-    Only reads the file: a notebook's answers are taken by parsing, never by running
+    first = {p.id: pool.request(p.id, oracle.first_points(p, seed, points)) for p in selection}
+    samples = {p.id: oracle.sample(p, seed, points) for p in selection}
+    again = {
+        p.id: pool.request(p.id, [samples[p.id].points[i] for i in samples[p.id].redrawn])
+        for p in selection
+        if samples[p.id].redrawn
+    }
+    found = pool.finish()
+    outcomes = {}
+    for p in selection:
+        outcome = found[first[p.id]]
+        if p.id in again and outcome.status == "ok":
+            outcome = merge(outcome, found[again[p.id]], samples[p.id].redrawn)
+        outcomes[p.id] = outcome
+    return samples, outcomes
+
+
+@dataclass(frozen=True)
+class Source:
+    """The code to grade, why there is none (status, message), and for a notebook where
+    each line of that code stands in it (line -> (cell, line in cell))."""
+
+    text: str = ""
+    unusable: tuple[str, str] | None = None
+    cells: dict[int, tuple[int, int]] | None = None
+
+
+def read_source(path: Path, pset: PuzzleSet) -> Source:
+    """Only reads the file: a notebook's answers are taken by parsing, never by running
     it. A non-Python or empty file has every puzzle `missing`; a file that is not UTF-8,
     or a notebook that cannot be read, has every puzzle `error`.
     """
+    if not path.exists():
+        raise UsageError(f"no such file: {str(path)!r}")
+    if path.is_dir():
+        raise UsageError(f"{str(path)!r} is a folder; give the submission file (.py or .ipynb)")
     from ..submission import notebook
 
     if notebook.is_notebook(path):
         try:
             extracted = notebook.extract(path, pset)
         except UsageError as exc:  # not a readable notebook: every puzzle gets the error
-            return "", ("error", str(exc)), None
+            return Source(unusable=("error", str(exc)))
         if not extracted.found:
-            return "", ("missing", "no answers found in the notebook"), None
-        return extracted.source, None, extracted.lines
+            return Source(unusable=("missing", "no answers found in the notebook"))
+        return Source(extracted.source, cells=extracted.lines)
     if path.suffix != ".py":
-        return (
-            "",
-            (
-                "missing",
-                f"{path.name} is not a Python file or notebook: answers go in a .py or .ipynb file",
-            ),
-            None,
-        )
+        why = f"{path.name} is not a Python file or notebook: answers go in a .py or .ipynb file"
+        return Source(unusable=("missing", why))
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return "", ("error", f"cannot read the submission: {exc.strerror}"), None
+        return Source(unusable=("error", f"cannot read the submission: {exc.strerror}"))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return (
-            "",
-            ("error", f"the file is not UTF-8 text (byte {exc.start}); save it as UTF-8"),
-            None,
-        )
+        why = f"the file is not UTF-8 text (byte {exc.start}); save it as UTF-8"
+        return Source(unusable=("error", why))
     if not text.strip():
-        return text, ("missing", "the file is empty"), None
-    return text, None, None
+        return Source(text, unusable=("missing", "the file is empty"))
+    return Source(text)
 
 
 def relocate(result: PuzzleResult, cells: dict[int, tuple[int, int]]) -> PuzzleResult:

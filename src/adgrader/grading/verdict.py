@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..answers.client import AnswerInfo, Outcome
+from ..answers.protocol import Found, Outcome
 from ..result import Finding, PuzzleResult
 from ..spec import Puzzle, shape_text
 from . import diagnose
@@ -48,7 +48,7 @@ def verdict(
     puzzle: Puzzle,
     outcome: Outcome,
     sample: Sample,
-    info: AnswerInfo | None,
+    info: Found | None,
     findings: Sequence[Finding] = (),
     prefer: str = "jac",
 ) -> PuzzleResult:
@@ -93,7 +93,7 @@ def verdict(
     return result
 
 
-def expected_arrays(puzzle: Puzzle, info: AnswerInfo | None) -> list[str]:
+def expected_arrays(puzzle: Puzzle, info: Found | None) -> list[str]:
     """The arrays an answer of this form must send back for each point."""
     if info is None or info.form != "backward":
         return list(puzzle.arg_names)
@@ -106,7 +106,7 @@ def expected_arrays(puzzle: Puzzle, info: AnswerInfo | None) -> list[str]:
 
 
 def _compare_values(
-    puzzle: Puzzle, outcome: Outcome, sample: Sample, result: PuzzleResult, info: AnswerInfo | None
+    puzzle: Puzzle, outcome: Outcome, sample: Sample, result: PuzzleResult, info: Found | None
 ) -> None:
     """Set `result` to passed, or failed with the first failing point's wrong entries."""
     needed = expected_arrays(puzzle, info)

@@ -12,8 +12,9 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from ..answers.launch import ForkServer
+from ..answers.launch import ColdStart, ForkServer, Launcher
 from ..errors import UsageError
+from ..options import Options
 from ..result import Report
 from ..spec import PuzzleSet
 from .stages import check_against
@@ -26,10 +27,8 @@ def watch(
     pset: PuzzleSet,
     on_report: Callable[[Report], None],
     on_missing: Callable[[str], None] = lambda message: None,
+    options: Options | None = None,
     *,
-    seed: int | None = None,
-    points: int = 3,
-    timeout: float = 10.0,
     stop: threading.Event | None = None,
 ) -> None:
     """Grade `path` now and after every change to it, until `stop` is set (or Ctrl-C)."""
@@ -39,18 +38,15 @@ def watch(
         raise UsageError("watch needs watchfiles: pip install watchfiles") from None
     target = path.resolve()
     with tempfile.TemporaryDirectory(prefix="adgrader-watch-") as tmp:
+        launcher: Launcher
         try:
-            server: ForkServer | None = ForkServer(Path(tmp))
+            launcher = ForkServer(Path(tmp))
         except OSError:
-            server = None
+            launcher = ColdStart()
 
         def grade() -> None:
             try:
-                on_report(
-                    check_against(
-                        target, pset, seed=seed, points=points, timeout=timeout, server=server
-                    )
-                )
+                on_report(check_against(target, pset, options, launcher))
             except UsageError as exc:  # saved as a new file: missing for a moment
                 on_missing(str(exc))
 
@@ -66,5 +62,4 @@ def watch(
                 if changes:
                     grade()
         finally:
-            if server is not None:
-                server.close()
+            launcher.close()

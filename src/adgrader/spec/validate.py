@@ -163,13 +163,16 @@ def check_starters(pset: PuzzleSet, ids: list[str]) -> list[Problem]:
     """Every form's starter must run when graded: each stub `failed` (or `passed`), none
     `error`."""
     from ..grading.stages import check_against
+    from ..options import Limits, Options
 
     problems = []
     with tempfile.TemporaryDirectory(prefix="adgrader-validate-") as tmp:
         for form in STARTERS:
             path = Path(tmp) / f"starter_{form}.py"
             path.write_text(starter_file(pset, form), encoding="utf-8")
-            report = check_against(path, pset, puzzles=ids, timeout=20.0)
+            report = check_against(
+                path, pset, Options(puzzles=tuple(ids), limits=Limits(timeout=20.0))
+            )
             for result in report.puzzles:
                 if result.status not in ("failed", "passed"):
                     puzzle = pset.get(result.id)
