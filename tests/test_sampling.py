@@ -87,9 +87,8 @@ def test_every_entry_takes_each_stratum_once_and_redraws_stay_in_it(
     rows = strata(k)
     for inp in puzzle.inputs:
         slots = draws.slots[inp.name]
-        assert np.array_equal(np.sort(slots, axis=0), np.broadcast_to(
-            np.arange(k).reshape(k, *([1] * len(inp.shape))), slots.shape
-        ))  # fmt: skip
+        each = np.arange(k).reshape(k, *([1] * len(inp.shape)))
+        assert np.array_equal(np.sort(slots, axis=0), np.broadcast_to(each, slots.shape))
         for j in range(k):
             for again in (points[j], draws.point(j)):  # the first draw and a redraw
                 u = unit([again], inp)[0]
