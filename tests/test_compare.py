@@ -1,13 +1,17 @@
-"""The comparison: exact shapes, a tolerance that scales with the Jacobian, no false passes."""
+"""The comparison: exact shapes, a tolerance that scales with the Jacobian, no false passes,
+and one predicate of "right" that grading, diagnoses and pictures share."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from adgrader.grading.compare import compare, tolerance
+from adgrader.grading.compare import compare, largest, tolerance, within
+from adgrader.grading.diagnose import _close
+from adgrader.report.heatmap import wrong_mask
 
 
 def test_equal_arrays_pass_and_a_wrong_entry_fails_with_its_indices() -> None:
@@ -100,3 +104,89 @@ def test_tolerance_is_positive_and_scales_with_the_largest_entry(expected: np.nd
     tol = tolerance(expected)
     assert np.all(tol > 0)
     assert np.all(tol >= 1e-6 * np.max(np.abs(expected)))
+
+
+# ---------------------------------------------------------------- the one predicate
+
+
+def test_within_is_the_tolerance_entry_by_entry() -> None:
+    expected = np.array([1.0, -2.0, 0.0, 1e-3])
+    tol = 1e-6 * 2.0 + 1e-5 * np.abs(expected)  # atol from the largest entry, 2
+    assert within(expected + 0.99 * tol, expected).all()
+    assert not within(expected + 1.01 * tol, expected).any()
+    assert not within(expected - 1.01 * tol, expected).any()
+
+
+def test_a_tiny_jacobian_is_checked_at_its_own_scale() -> None:
+    expected = np.array([[3e-21, -1e-21, 2e-21]])
+    assert within(expected * (1 + 5e-6), expected).all()
+    assert not within(expected * (1 + 5e-5), expected).any()
+    assert not within(np.zeros_like(expected), expected).any()  # no absolute floor here
+
+
+def test_subnormal_entries_keep_a_positive_tolerance() -> None:
+    expected = np.array([5e-320, 0.0])  # subnormal: 1e-6 of it underflows to 0
+    assert np.all(tolerance(expected) > 0)
+    assert within(expected.copy(), expected).all()
+    assert not within(np.array([1e-300, 0.0]), expected)[0]
+
+
+def test_all_zero_uses_the_floor() -> None:
+    expected = np.zeros(4)
+    assert within(np.full(4, 1e-13), expected).all()
+    assert not within(np.full(4, 1e-11), expected).any()
+
+
+def test_nan_and_infinity_are_never_within_on_either_side() -> None:
+    expected = np.array([1.0, 2.0, 3.0])
+    for bad in (np.nan, np.inf, -np.inf):
+        yours = expected.copy()
+        yours[1] = bad
+        assert within(yours, expected).tolist() == [True, False, True]
+        assert within(expected, yours).tolist() == [True, False, True]  # nor scale the rest
+    assert not within(np.array([np.inf]), np.array([np.inf])).any()
+
+
+def test_booleans_are_zero_and_one() -> None:
+    assert within(np.array([True, False]), np.array([1.0, 0.0])).all()
+    assert not within(np.array([True, False]), np.array([0.0, 1.0])).any()
+
+
+def test_shapes_must_agree_even_where_numpy_would_broadcast() -> None:
+    with pytest.raises(ValueError, match="shapes differ"):
+        within(np.ones((1, 1)), np.ones((10, 1)))
+
+
+def test_a_given_scale_sets_atol_for_values_near_zero() -> None:
+    # log x at x = 1 + 1e-3 against MiniTorch's log(x + 1e-6): right within the
+    # puzzle's scale (its largest value over all points), wrong at the point's own
+    expected = np.array(np.log(1.001))
+    yours = np.array(np.log(1.001 + 1e-6))
+    assert not within(yours, expected).all()
+    assert within(yours, expected, scale=1.25).all()
+    assert not within(np.array(np.log(1.001) + 1e-3), expected, scale=1.25).all()
+    assert compare(yours, expected, "f", 0, 0, kind="value", scale=1.25).ok
+    assert not compare(yours, expected, "f", 0, 0, kind="value").ok
+
+
+def test_largest_is_the_largest_finite_entry_over_every_array() -> None:
+    assert largest([np.array([1.0, -3.0]), np.array(2.0), np.array([np.inf, np.nan])]) == 3.0
+    assert largest([np.zeros(3)]) == largest([]) == 0.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(1, 4)), elements=finite),
+    arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(1, 4)), elements=finite),
+)
+def test_grading_diagnoses_and_pictures_agree_on_every_entry(
+    expected: np.ndarray, noise: np.ndarray
+) -> None:
+    if noise.shape != expected.shape:
+        noise = np.resize(noise, expected.shape)
+    yours = expected + noise * 1e-5
+    right = within(yours, expected)
+    assert np.array_equal(_close(yours, expected), right)
+    assert np.array_equal(wrong_mask(yours, expected), ~right)
+    result = compare(yours, expected, "x", 0, n_out=1)
+    assert result.total == int((~right).sum()) and result.ok == bool(right.all())

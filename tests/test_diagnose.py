@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from adgrader.grading import diagnose
-from adgrader.grading.compare import tolerance
+from adgrader.grading.compare import within
 from adgrader.spec import Puzzle, load_set
 
 from .conftest import SUBMISSIONS, Grade
@@ -36,7 +36,7 @@ def one(puzzle: Puzzle, yours: np.ndarray, expected: np.ndarray) -> str:
 
 
 def close(yours: np.ndarray, target: np.ndarray) -> bool:
-    return bool(np.all(np.abs(yours - target) <= tolerance(target)))
+    return bool(within(yours, target).all())
 
 
 # ---------------------------------------------------------------- one input

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -10,8 +9,7 @@ import pytest
 
 from adgrader import caches
 from adgrader.errors import SpecError
-from adgrader.grading import oracle
-from adgrader.grading.sampling import point_stream
+from adgrader.grading import oracle, sampling
 from adgrader.spec import Puzzle, load_set, load_set_dir
 
 SET = "id: tiny\ntitle: Tiny\nbounds: [-1, 1]\npuzzles: [{name}]\n"
@@ -52,19 +50,29 @@ def test_expected_jacobian_is_float64_jacfwd() -> None:
     assert np.array_equal(found.expected[0].jac["x"], np.tril(np.ones((10, 10))) / 20)
 
 
-def test_a_point_on_a_kink_is_redrawn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_point_on_a_kink_is_redrawn_in_its_own_strata(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     puzzle = tiny(tmp_path, "kinked_relu", "x * (x > 0)")
+    kinked = {"x": np.array([0.3, 1e-9, -0.2, 0.4])}  # 1e-9: finite differences straddle 0
+    calls: list[int] = []
 
-    def stream(p: Puzzle, seed: int) -> Iterator[dict[str, np.ndarray]]:
-        yield {"x": np.array([0.3, 1e-9, -0.2, 0.4])}  # 1e-9: finite differences straddle 0
-        yield from point_stream(p, seed)
+    class Kinked(sampling.Draws):
+        def point(self, slot: int) -> dict[str, np.ndarray]:
+            calls.append(slot)
+            return dict(kinked) if len(calls) == 1 else super().point(slot)
 
-    monkeypatch.setattr(oracle, "point_stream", stream)
+    monkeypatch.setattr(oracle, "Draws", Kinked)
     monkeypatch.setenv("ADGRADER_NO_CACHE", "1")
     found = oracle.sample(puzzle, 0, 2)
-    assert found.redrawn == [0]
-    assert np.min(np.abs(found.points[0]["x"])) > 1e-6
-    assert np.array_equal(found.expected[0].jac["x"], np.diag(1.0 * (found.points[0]["x"] > 0)))
+    assert found.redrawn == [0] and calls == [0, 1, 0]
+    x = found.points[0]["x"]
+    assert np.min(np.abs(x)) > 1e-6
+    assert np.array_equal(found.expected[0].jac["x"], np.diag(1.0 * (x > 0)))
+    # the redraw is in the strata slot 0 holds, as a first draw there would be
+    strata = sampling.strata(2)[sampling.Draws(puzzle, 0, 2).slots["x"][0]]
+    unit = (x + 1) / 2  # bounds [-1, 1]
+    assert np.all((strata[:, 0] <= unit) & (unit < strata[:, 1]))
 
 
 def test_bounds_that_sit_on_a_kink_are_a_spec_error(

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .spec import Puzzle
 
-RESULTS_FORMAT = 2  # bump when the oracle's method or the stored layout changes
+RESULTS_FORMAT = 3  # bump when the points, the oracle's method or the stored layout change
 
 
 def cache_dir(kind: str) -> Path:

@@ -5,7 +5,7 @@ input) and names the common mistake it resembles; `shape` explains a wrong shape
 the puzzle's dim names. Each returns "" when nothing fits.
 
 A diagnosis is given only when it fits exactly: every entry compared is within the
-grading tolerance (`compare.tolerance`) after the transformation it names. numpy is
+grading tolerance (`compare.within`) after the transformation it names. numpy is
 imported inside the functions, so importing this module stays cheap.
 """
 
@@ -293,12 +293,9 @@ def cotangent(arrays: dict[str, tuple[Any, Any]], g: Any, rebuilt: bool) -> str:
 
 def _close(yours: Array, target: Array) -> Array:
     """Entry by entry: within the grading tolerance of `target` (never looser), and finite."""
-    import numpy as np
+    from .compare import within
 
-    from .compare import tolerance
-
-    with np.errstate(invalid="ignore", over="ignore"):
-        return np.asarray((np.abs(yours - target) <= tolerance(target)) & np.isfinite(yours))
+    return within(yours, target)
 
 
 def _matches(yours: Array, target: Array) -> bool:

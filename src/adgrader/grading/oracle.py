@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from .. import caches
 from ..errors import Problem, SpecError
 from ..spec import Puzzle
 from ..spec.scope import names_of
-from .sampling import Point, cotangents, point_stream, probe_points
+from .sampling import Draws, Point, cotangents, probe_points
 
 FD_STEP = 1e-6
 FD_RTOL = 1e-4
@@ -162,18 +162,18 @@ class Sample:
 
 
 def first_points(puzzle: Puzzle, seed: int, k: int) -> list[Point]:
-    """The first K draws of the puzzle's stream and its probes: what answers first run at."""
+    """The K first draws and the probes: what answers first run at."""
     return _draw(puzzle, seed, k)[0]
 
 
-def _draw(puzzle: Puzzle, seed: int, k: int) -> tuple[list[Point], Iterator[Point]]:
-    """The first points (each with its `g`) and the stream they came from, which
+def _draw(puzzle: Puzzle, seed: int, k: int) -> tuple[list[Point], Draws]:
+    """The first points (each with its `g`) and the draws they came from, which
     redraws continue."""
-    stream = point_stream(puzzle, seed)
-    points = [next(stream) for _ in range(k)] + probe_points(puzzle)
+    draws = Draws(puzzle, seed, k)
+    points = [draws.point(j) for j in range(k)] + probe_points(puzzle)
     for point, g in zip(points, cotangents(puzzle, seed, len(points)), strict=True):
         point["g"] = g
-    return points, stream
+    return points, draws
 
 
 _ORACLES: dict[tuple[str, int], Oracle] = {}
@@ -183,7 +183,8 @@ _SAMPLES: dict[tuple[str, int, int], Sample] = {}
 def sample(puzzle: Puzzle, seed: int, k: int) -> Sample:
     """Grade points and their expected Jacobians, redrawing points at kinks or ties.
 
-    Redrawn points continue the same seeded stream, so a seed fixes every point. Fixed
+    A redrawn point is drawn again in its own strata from the same seeded generator
+    (see `sampling`), so a seed fixes every point and redraws keep the coverage. Fixed
     probes are kept as the puzzle's author chose them. Results are kept for the life of
     the process (a batch or a watch grades the same puzzles many times).
     """
@@ -241,7 +242,7 @@ def _load(path: Path, puzzle: Puzzle, k: int) -> Sample | None:
 
 def compute_sample(puzzle: Puzzle, seed: int, k: int) -> Sample:
     """`sample` without any cache: what `validate` runs to check a puzzle afresh."""
-    points, stream = _draw(puzzle, seed, k)
+    points, draws = _draw(puzzle, seed, k)
     okey = (caches.spec_key(puzzle), max(k, 1))
     if okey not in _ORACLES:
         _ORACLES[okey] = Oracle.build(puzzle, batch=max(k, 1))
@@ -254,7 +255,7 @@ def compute_sample(puzzle: Puzzle, seed: int, k: int) -> Sample:
             kinked = [i for i in range(k, len(points)) if not expected[i].agrees]
             return Sample(points, expected, sorted(redrawn), kinked_probes=kinked)
         for i in bad:
-            points[i] = {**next(stream), "g": points[i]["g"]}
+            points[i] = {**draws.point(i), "g": points[i]["g"]}
             redrawn.add(i)
         for i, e in zip(bad, oracle.evaluate([points[i] for i in bad]), strict=True):
             expected[i] = e

@@ -3,6 +3,8 @@
 At each point, in order: a backward class's forward value, the shapes of a backward's
 gradients, the Jacobian (given, or rebuilt from one-hot `g`s), then a backward's
 gradients for the point's own `g`. The first thing wrong is what the learner sees.
+Each Jacobian is compared at its own scale; the values (forward's, and the gradients
+for `g`) at a scale taken from all the puzzle's points (`value_scales`).
 """
 
 from __future__ import annotations
@@ -27,11 +29,30 @@ if TYPE_CHECKING:  # numpy loads only when values are compared, after answers ha
 
 @dataclass(frozen=True)
 class _At:
-    """The point being judged: its number, how to say where it is, and its `g`."""
+    """The point being judged: its number, how to say where it is, its `g`, and the
+    puzzle's scales for the value checks (`value_scales`)."""
 
     k: int
     where: str
     g: np.ndarray
+    scales: dict[str, float]
+
+
+def value_scales(puzzle: Puzzle, sample: Sample) -> dict[str, float]:
+    """The atol scale of each value check, taken over every point of the puzzle.
+
+    `value` (f, for a class's `forward`) and `vjp_<input>` (a backward's gradients for
+    the point's own `g`) are single numbers for a scalar puzzle; a per-point scale would
+    shrink atol to nothing where they cross 0 (log x near x = 1). The largest |expected|
+    over all points keeps atol in proportion to the puzzle instead. The Jacobian checks
+    keep each Jacobian's own scale.
+    """
+    from .compare import largest
+
+    scales = {"value": largest(e.value for e in sample.expected)}
+    for n in puzzle.arg_names:
+        scales[f"vjp_{n}"] = largest(e.vjp[n] for e in sample.expected)
+    return scales
 
 
 def merge(first: Outcome, again: Outcome, redrawn: list[int]) -> Outcome:
@@ -111,12 +132,14 @@ def _compare_values(
     """Set `result` to passed, or failed with the first failing point's wrong entries."""
     needed = expected_arrays(puzzle, info)
     count = len(outcome.arrays)
+    scales = value_scales(puzzle, sample)
     for k, (yours, expected) in enumerate(zip(outcome.arrays, sample.expected, strict=True)):
         absent = [n for n in needed if n not in yours]
         if absent:
             result.status, result.message = "error", f"no {absent[0]} array came back"
             return
-        at = _At(k, f" at point {k + 1} of {count}" if count > 1 else "", sample.points[k]["g"])
+        where = f" at point {k + 1} of {count}" if count > 1 else ""
+        at = _At(k, where, sample.points[k]["g"], scales)
         for check in (_value, _gradient_shapes, _jacobian, _gradients):
             if check(puzzle, yours, expected, at, result):
                 return
@@ -132,7 +155,8 @@ def _value(
     if "value" not in yours:
         return False
     got = yours["value"]
-    cmp = compare(got, expected.value, "f", at.k, len(puzzle.out_shape), kind="value")
+    n_out = len(puzzle.out_shape)
+    cmp = compare(got, expected.value, "f", at.k, n_out, kind="value", scale=at.scales["value"])
     if cmp.ok:
         return False
     result.status = "failed"
@@ -211,7 +235,8 @@ def _gradients(
     if not names:
         return False
     for n in names:
-        cmp = compare(yours[f"vjp_{n}"], expected.vjp[n], n, at.k, 0, kind="vjp")
+        scale = at.scales[f"vjp_{n}"]
+        cmp = compare(yours[f"vjp_{n}"], expected.vjp[n], n, at.k, 0, kind="vjp", scale=scale)
         if not cmp.ok:
             result.status = "failed"
             result.mismatch_total += cmp.total

@@ -21,7 +21,7 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-from ..grading.compare import tolerance
+from ..grading.compare import within
 from ..result import PuzzleResult
 from ..spec import Puzzle
 from .common import names, number
@@ -88,9 +88,7 @@ def _max_abs(a: np.ndarray) -> float:
 
 def wrong_mask(yours: np.ndarray, expected: np.ndarray) -> np.ndarray:
     """True where an entry is outside the tolerance `compare` uses (or not finite)."""
-    with np.errstate(invalid="ignore", over="ignore"):
-        bad = ~(np.abs(yours - expected) <= tolerance(expected))
-    return np.asarray(bad | ~np.isfinite(yours))
+    return ~within(yours, expected)
 
 
 @dataclass(frozen=True)
