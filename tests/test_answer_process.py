@@ -36,7 +36,7 @@ def test_import_error_at_the_top_names_the_module(grade: Grade) -> None:
 
 @pytest.mark.timeout(60)
 def test_endless_loop_times_out_and_the_next_answer_is_still_graded(grade: Grade) -> None:
-    report = grade(HOSTILE / "endless_loop.py", "jax", puzzles=("neg", "relu"), timeout=1.5)
+    report = grade(HOSTILE / "endless_loop.py", "jax", puzzles=("neg", "relu"), timeout=3.0)
     assert statuses(report) == {"neg": "timeout", "relu": "passed"}
     assert "1.5 s" in report.puzzles[0].message
 

@@ -3,9 +3,37 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
-STATUSES = ("passed", "failed", "error", "timeout", "missing", "violation")  # every verdict
+Status = Literal["passed", "failed", "violation", "error", "timeout", "todo", "missing"]
+Kind = Literal["pass", "failure", "error", "skip"]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How every view tells one status: its words, its mark, and what kind of outcome it
+    is for a test report (JUnit: failure, error or skipped)."""
+
+    label: str  # for terminals: "✓ passed"
+    marker: str  # for plain text: "PASS"
+    style: str  # rich style of the label
+    kind: Kind
+    plural: str  # "3 failed", "2 errors"
+    meaning: str  # what it means, in a few words
+
+
+VERDICTS: dict[Status, Verdict] = {
+    "passed": Verdict("✓ passed", "PASS", "green", "pass", "passed", "every entry right"),
+    "failed": Verdict("✗ failed", "FAIL", "red", "failure", "failed", "wrong shape or values"),
+    "violation": Verdict(
+        "✗ violation", "RULE BROKEN", "magenta", "failure", "violations", "right, but a rule broken"
+    ),
+    "error": Verdict("! error", "ERROR", "red", "error", "errors", "raised or returned no array"),
+    "timeout": Verdict("⏱ timeout", "TIMEOUT", "yellow", "error", "timeouts", "ran out of time"),
+    "todo": Verdict("· todo", "TODO", "dim", "skip", "todo", "the starter, not attempted yet"),
+    "missing": Verdict("· missing", "MISSING", "dim", "skip", "missing", "no answer found"),
+}
+STATUSES: tuple[Status, ...] = tuple(VERDICTS)  # every status, in the order views list them
 # What a wrong entry belongs to: a Jacobian, a backward's gradient for the point's
 # upstream gradient g (no output index), or a forward's value (no input index).
 MISMATCH_KINDS = ("jacobian", "vjp", "value")
@@ -49,7 +77,7 @@ class PuzzleResult:
 
     id: str
     title: str
-    status: str
+    status: Status
     form: str | None = None
     message: str = ""
     line: int | None = None
@@ -100,5 +128,10 @@ class Report:
     def all_passed(self) -> bool:
         return all(p.passed for p in self.puzzles)
 
-    def count(self, status: str) -> int:
+    def count(self, status: Status) -> int:
         return sum(p.status == status for p in self.puzzles)
+
+    def counts(self) -> dict[Status, int]:
+        """How many puzzles have each status, for the statuses that occur, in order."""
+        found = {s: self.count(s) for s in STATUSES}
+        return {s: n for s, n in found.items() if n}

@@ -25,7 +25,7 @@ from ..answers.launch import ColdStart, Launcher
 from ..answers.protocol import Outcome
 from ..errors import UsageError
 from ..options import DEFAULT_POINTS, DEFAULT_TIMEOUT, Limits, Options
-from ..result import Finding, PuzzleResult, Report
+from ..result import Finding, PuzzleResult, Report, Status
 from ..spec import Puzzle, PuzzleSet, load_set
 from . import rules
 from .verdict import merge, verdict
@@ -78,9 +78,8 @@ def check_against(
         status, message = source.unusable
         return uniform_report(path, pset, selection, seed, options.points, started, status, message)
     findings = rule_findings(source.text, pset, selection, options.strict)
-    processes = options.processes or default_processes(
-        len(selection), caches.oracle_ready(selection, seed, options.points)
-    )
+    oracle_ready = caches.oracle_ready(selection, seed, options.points)
+    processes = options.processes or default_processes(len(selection), oracle_ready)
     setup = Setup(
         source=source.text,
         form=pset.form,
@@ -92,7 +91,7 @@ def check_against(
         tempfile.TemporaryDirectory(prefix="adgrader-") as tmp,
         AnswerPool(setup, selection, Path(tmp), launcher or ColdStart(), processes) as pool,
     ):
-        samples, outcomes = answer_and_sample(pool, selection, seed, options.points)
+        samples, outcomes = answer_and_sample(pool, selection, seed, options.points, oracle_ready)
         isolation = pool.isolation
         answers = pool.answers
     results = []
@@ -115,12 +114,21 @@ def check_against(
 
 
 def answer_and_sample(
-    pool: AnswerPool, selection: Sequence[Puzzle], seed: int, points: int
+    pool: AnswerPool, selection: Sequence[Puzzle], seed: int, points: int, oracle_ready: bool
 ) -> tuple[dict[str, Sample], dict[str, Outcome]]:
-    """Points to the answers first, the oracle here meanwhile, redrawn points after;
-    each puzzle's sample and its answer's outcome at every point of it."""
+    """Each puzzle's sample and its answer's outcome at every point of it.
+
+    With the oracle's results kept, every point is known at once and goes to the
+    answers in one round. Otherwise the first points go to the answers while the
+    oracle is computed here, and points redrawn at kinks follow.
+    """
     from . import oracle
 
+    if oracle_ready:
+        samples = {p.id: oracle.sample(p, seed, points) for p in selection}
+        asked = {p.id: pool.request(p.id, samples[p.id].points) for p in selection}
+        found = pool.finish()
+        return samples, {p.id: found[asked[p.id]] for p in selection}
     first = {p.id: pool.request(p.id, oracle.first_points(p, seed, points)) for p in selection}
     samples = {p.id: oracle.sample(p, seed, points) for p in selection}
     again = {
@@ -144,7 +152,7 @@ class Source:
     each line of that code stands in it (line -> (cell, line in cell))."""
 
     text: str = ""
-    unusable: tuple[str, str] | None = None
+    unusable: tuple[Status, str] | None = None
     cells: dict[int, tuple[int, int]] | None = None
 
 
@@ -205,7 +213,7 @@ def uniform_report(
     seed: int,
     points: int,
     started: float,
-    status: str,
+    status: Status,
     message: str,
 ) -> Report:
     """A report giving every selected puzzle the same status and message."""

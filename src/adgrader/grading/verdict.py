@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..answers.protocol import Found, Outcome
-from ..result import Finding, PuzzleResult
+from ..result import Finding, PuzzleResult, Status
 from ..spec import Puzzle, shape_text
 from . import diagnose
 
@@ -77,10 +77,13 @@ def verdict(
 
     Right values with an error-severity rule broken make a `violation`, not a pass.
     """
+    status: Status = (
+        outcome.status if outcome.status in ("missing", "timeout", "error") else "failed"
+    )
     result = PuzzleResult(
         id=puzzle.id,
         title=puzzle.title,
-        status=outcome.status,
+        status=status,
         form=info.form if info else None,
         line=info.line if info else None,
         max_score=puzzle.score,

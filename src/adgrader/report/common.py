@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 
-from ..result import Finding, Mismatch, PuzzleResult, Report, where
+from ..result import VERDICTS, Finding, Mismatch, PuzzleResult, Report, where
 from ..spec import Puzzle, PuzzleSet
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
@@ -49,9 +49,22 @@ def score_text(report: Report) -> str:
 
 def others_text(report: Report) -> str:
     """`3 failed, 2 errors`: the puzzles that did not pass, by status."""
-    plural = {"error": "errors", "timeout": "timeouts", "violation": "violations"}
-    others = [(s, report.count(s)) for s in ("failed", "error", "timeout", "violation", "missing")]
-    return ", ".join(f"{n} {plural.get(s, s) if n > 1 else s}" for s, n in others if n)
+    return ", ".join(
+        f"{n} {VERDICTS[s].plural if n > 1 else s}"
+        for s, n in report.counts().items()
+        if s != "passed"
+    )
+
+
+ISOLATION_WARNING = (
+    "answers ran with Python guards only, not in the kernel's jail (isolation: python); "
+    "see the README's trust model"
+)
+
+
+def isolation_warning(report: Report) -> str:
+    """A warning when the answers were not jailed by the kernel, else ""."""
+    return ISOLATION_WARNING if report.isolation != "kernel" else ""
 
 
 def progress_text(report: Report, verb: str = "passed") -> str:

@@ -9,11 +9,12 @@ the rest.
 # No `from __future__ import annotations` here: it would bind the name `annotations`,
 # which is this module's main function. Python 3.10 evaluates `X | None` hints anyway.
 
-from ..result import PuzzleResult, Report
+from ..result import VERDICTS, PuzzleResult, Report
 from ..spec import PuzzleSet
 from .common import (
     finding_line,
     first_line,
+    isolation_warning,
     md_details,
     md_escape,
     md_table,
@@ -25,14 +26,6 @@ from .common import (
 
 MESSAGE_LINES = 3  # mismatch or finding lines under an annotation's message
 SUMMARY_ROWS = 5  # mismatch rows per puzzle in the job summary
-MARKER = {
-    "passed": "PASS",
-    "failed": "FAIL",
-    "error": "ERROR",
-    "timeout": "TIMEOUT",
-    "missing": "MISSING",
-    "violation": "RULE BROKEN",
-}
 
 
 def escape_data(text: str) -> str:
@@ -58,7 +51,8 @@ def command(name: str, properties: dict[str, str | int | None], data: str) -> st
 def annotations(report: Report, limit: int = 10) -> str:
     """One `::error` per puzzle not passed, then one `::warning` per puzzle passed with
     warnings, `limit` in all; a final `::notice` says how many more were left out."""
-    lines = [_error(report, p) for p in report.puzzles if not p.passed]
+    lines = [command("warning", {}, isolation_warning(report))] if isolation_warning(report) else []
+    lines += [_error(report, p) for p in report.puzzles if not p.passed]
     lines += [_warning(report, p) for p in report.puzzles if p.passed and p.warnings]
     shown = lines[: max(limit, 0)]
     rest = len(lines) - len(shown)
@@ -99,8 +93,11 @@ def summary(report: Report, pset: PuzzleSet | None = None) -> str:
     parts = [
         f"## adgrader: {report.score:g}/{report.max_score:g} · {md_escape(report.submission)}",
         md_escape(progress_text(report))
-        + f" · set {md_escape(report.set)} · seed {report.seed} · {report.points} points",
+        + f" · set {md_escape(report.set)} · seed {report.seed} · {report.points} points"
+        + f" · isolation {report.isolation}",
     ]
+    if isolation_warning(report):
+        parts.append(f"> **Warning:** {md_escape(isolation_warning(report))}")
     rows = [
         [str(k), f"{p.id} · {p.title}", _marker(p), f"{p.score:g}/{p.max_score:g}", _reason(p)]
         for k, p in enumerate(report.puzzles, start=1)
@@ -114,7 +111,7 @@ def summary(report: Report, pset: PuzzleSet | None = None) -> str:
 
 
 def _marker(p: PuzzleResult) -> str:
-    return MARKER.get(p.status, p.status.upper())
+    return VERDICTS[p.status].marker
 
 
 def _reason(p: PuzzleResult) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..result import PuzzleResult, Report
 from ..spec import PuzzleSet
-from .common import md_details, progress_text
+from .common import isolation_warning, md_details, progress_text
 from .json import _finite
 
 
@@ -20,7 +20,7 @@ def as_dict(report: Report, pset: PuzzleSet | None = None) -> dict[str, Any]:
         "score": report.score,
         "max_score": report.max_score,
         "execution_time": round(report.duration),
-        "output": progress_text(report),
+        "output": "\n\n".join(t for t in (progress_text(report), isolation_warning(report)) if t),
         "output_format": "md",
         "visibility": "visible",
         "stdout_visibility": "hidden",

@@ -53,6 +53,7 @@ def as_dict(report: Report) -> dict[str, Any]:
         "set": report.set,
         "seed": report.seed,
         "points": report.points,
+        "isolation": report.isolation,
         "score": report.score,
         "max_score": report.max_score,
         "puzzles": [puzzle(p) for p in report.puzzles],

@@ -2,8 +2,9 @@
 
 The common subset of the JUnit/xUnit conventions: `testsuites` > `testsuite` (with
 `properties` first) > `testcase`, whose `failure`, `error` or `skipped` child carries the
-verdict. failed and violation are failures, error and timeout are errors, missing is
-skipped. GitLab shows `classname` as the suite, so it holds the set id.
+verdict, as `result.VERDICTS` sorts them: failed and violation are failures, error and
+timeout are errors, todo and missing are skipped. GitLab shows `classname` as the suite,
+so it holds the set id.
 """
 
 from __future__ import annotations
@@ -11,24 +12,22 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from ..result import PuzzleResult, Report
+from ..result import VERDICTS, PuzzleResult, Report
 from ..spec import PuzzleSet
 from .common import first_line, message, plain_details
 
-FAILURES = ("failed", "violation")
-ERRORS = ("error", "timeout")
-SKIPPED = ("missing",)
 # Characters XML 1.0 cannot hold at all, even escaped (an answer's message may carry them).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def render(report: Report, pset: PuzzleSet | None = None) -> str:
     """The report as a UTF-8 JUnit XML document; `pset` names the index columns."""
+    kinds = [VERDICTS[p.status].kind for p in report.puzzles]
     counts = {
         "tests": str(len(report.puzzles)),
-        "failures": str(sum(report.count(s) for s in FAILURES)),
-        "errors": str(sum(report.count(s) for s in ERRORS)),
-        "skipped": str(sum(report.count(s) for s in SKIPPED)),
+        "failures": str(kinds.count("failure")),
+        "errors": str(kinds.count("error")),
+        "skipped": str(kinds.count("skip")),
         "time": f"{report.duration:.3f}",
     }
     root = ET.Element("testsuites", {"name": "adgrader", **counts})
@@ -39,6 +38,7 @@ def render(report: Report, pset: PuzzleSet | None = None) -> str:
         ("set", report.set),
         ("seed", str(report.seed)),
         ("points", str(report.points)),
+        ("isolation", report.isolation),
         ("score", _number(report.score)),
         ("max_score", _number(report.max_score)),
     ):
@@ -52,11 +52,12 @@ def render(report: Report, pset: PuzzleSet | None = None) -> str:
 
 def _testcase(suite: ET.Element, set_id: str, p: PuzzleResult, pset: PuzzleSet | None) -> None:
     case = ET.SubElement(suite, "testcase", {"classname": set_id, "name": p.id, "time": "0"})
-    if p.status in FAILURES + ERRORS:
-        tag = "failure" if p.status in FAILURES else "error"
+    kind = VERDICTS[p.status].kind
+    if kind in ("failure", "error"):
+        tag = kind
         attrs = {"message": _xml(first_line(message(p))), "type": p.status}
         ET.SubElement(case, tag, attrs).text = _xml(plain_details(p, pset))
-    elif p.status in SKIPPED:
+    elif kind == "skip":
         text = _xml(message(p))
         ET.SubElement(case, "skipped", {"message": first_line(text)}).text = text
 

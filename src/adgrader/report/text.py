@@ -8,7 +8,7 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from ..result import PuzzleResult, Report, where
+from ..result import VERDICTS, PuzzleResult, Report, Status, where
 from ..spec import PuzzleSet
 from .common import (
     finding_line,
@@ -19,19 +19,10 @@ from .common import (
     score_text,
 )
 
-STYLE = {
-    "passed": ("✓ passed", "green"),
-    "failed": ("✗ failed", "red"),
-    "error": ("! error", "red"),
-    "timeout": ("⏱ timeout", "yellow"),
-    "missing": ("· missing", "dim"),
-    "violation": ("✗ violation", "magenta"),
-}
 
-
-def status_text(status: str) -> Text:
-    label, style = STYLE.get(status, (status, ""))
-    return Text(label, style=style)
+def status_text(status: Status) -> Text:
+    verdict = VERDICTS[status]
+    return Text(verdict.label, style=verdict.style)
 
 
 def summary(report: Report, unsolved_only: bool = False) -> Table:
@@ -83,7 +74,7 @@ def details(p: PuzzleResult, pset: PuzzleSet | None) -> RenderableType:
         head.append(f" · {where(p.line, p.cell)}", style="dim")
     if p.message:
         head.append("\n")
-        head.append(p.message, style=STYLE.get(p.status, ("", ""))[1])
+        head.append(p.message, style=VERDICTS[p.status].style)
     if p.diagnosis:
         head.append("\nLooks like: ", style="bold cyan")
         head.append(p.diagnosis, style="cyan")
@@ -114,7 +105,8 @@ def header(report: Report) -> Text:
     text.append("adgrader ", style="bold")
     text.append(
         f"{report.submission} · set {report.set} · seed {report.seed} · "
-        f"{report.points} point{'s' if report.points != 1 else ''}",
+        f"{report.points} point{'s' if report.points != 1 else ''} · "
+        f"isolation {report.isolation}",
         style="dim",
     )
     return text
