@@ -20,6 +20,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from .result import PuzzleResult
 from .spec import Puzzle
 
 PYTHON_TAGS = frozenset({"python", "py", "python3", "py3", "ipython", "ipython3"})
@@ -88,6 +89,25 @@ class Extraction:
     def reply_line(self, line: int | None) -> int | None:
         """The reply's line for a line of `code` (None stays None)."""
         return None if line is None else line + self.offset
+
+    @property
+    def padded(self) -> str:
+        """`code` after `offset` blank lines: graded as it is, every line the grader
+        reports (rules, tracebacks, messages) is the reply's own."""
+        return "\n" * self.offset + self.code if self.ok else ""
+
+    def as_result(self, puzzle: Puzzle) -> PuzzleResult:
+        """The verdict for a reply with nothing to grade: `missing` or `error`."""
+        if self.ok:
+            raise ValueError("the reply has code to grade")
+        return PuzzleResult(
+            id=puzzle.id,
+            title=puzzle.title,
+            status=self.status,
+            message=self.message,
+            line=self.line,
+            max_score=puzzle.score,
+        )
 
 
 def split_lines(text: str) -> list[str]:
