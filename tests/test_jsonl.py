@@ -57,7 +57,7 @@ def test_a_line_may_name_its_set_and_use_a_number_as_id() -> None:
     [
         ("{not json", "line 1: not valid JSON ("),
         ("[1, 2]", "line 1: a JSON object is expected, got a list"),
-        ("[" * 100_000 + "]" * 100_000, "line 1: JSON nested too deeply to read"),
+        pytest.param("[" * 100_000 + "]" * 100_000, "nested too deeply to read", id="deep"),
         (line(id="a", reply="x"), 'line 1: no "puzzle": each line needs "id", "puzzle" and'),
         (line(reply="x"), 'no "id" and "puzzle":'),
         (
