@@ -60,7 +60,7 @@ def feedback(
     hide = (lambda text: text) if reveal else _Hider(result).hide
     parts = [_headline(result)]
     if result.message and result.shape is None:
-        parts.append(hide(result.message))
+        parts.append(_wrap(hide(result.message)))
     parts += _shape_lines(result, puzzle)
     parts += _wrong_entries(result, puzzle, reveal, limit)
     if result.diagnosis:
