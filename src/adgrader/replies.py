@@ -4,9 +4,10 @@ A reply is Markdown: prose and fenced code blocks. The code graded for a puzzle 
 first fenced Python block (```` ```python ````, ```` ```py ````, or a bare fence whose
 text parses as Python; ``~~~`` fences too) that defines an answer to that puzzle at its
 top level: `jac`, `jac_<id>`, `fb_<id>` or one of the puzzle's aliases, its backward
-class or `vjp_<id>`. A notebook-style `def jac(x)` becomes `jac_<id>`, on the same
-lines, so a line the grader reports in the code is a line of the reply once
-`Extraction.offset` is added.
+class or `vjp_<id>`. A notebook-style `def jac(x)` becomes `jac_<id>` (and so does
+every use of that module-level name), on the same lines: line L of the code is line
+L + `Extraction.offset` of the reply, and grading `Extraction.padded` (the code after
+`offset` blank lines) makes every line the grader reports the reply's own.
 
 Everything here is string and `ast` work: nothing in the reply is ever run.
 """
