@@ -71,6 +71,17 @@ def where(line: int | None, cell: int | None) -> str:
     return f"line {line}" if line else ""
 
 
+@dataclass(frozen=True)
+class ShapeCheck:
+    """A wrong shape: what came back for `of` (`d/dx`, `the gradient of x`, `f's value`)
+    and what was expected there, with the puzzle's names for its dims (`("O", "I")`)."""
+
+    of: str
+    expected: tuple[int, ...]
+    yours: tuple[int, ...]
+    dims: tuple[str | int, ...] = ()
+
+
 @dataclass
 class PuzzleResult:
     """The verdict for one puzzle of the selection."""
@@ -89,6 +100,7 @@ class PuzzleResult:
     mismatch_total: int = 0
     mismatches: list[Mismatch] = field(default_factory=list)
     diagnosis: str = ""  # what the mistake looks like, when it looks like a common one
+    shape: ShapeCheck | None = None  # the wrong shape, when a shape was wrong
     # The whole Jacobians at the first failing point, {wrt: (yours, expected)}, for
     # pictures; numpy arrays, kept in memory only (never in a report file).
     arrays: dict[str, tuple[Any, Any]] = field(default_factory=dict, repr=False)
@@ -96,6 +108,11 @@ class PuzzleResult:
     @property
     def passed(self) -> bool:
         return self.status == "passed"
+
+    @property
+    def reward(self) -> float:
+        """1.0 for `passed`, else 0.0 (a `violation` too): a reward for training on."""
+        return 1.0 if self.status == "passed" else 0.0
 
 
 @dataclass

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..answers.protocol import Found, Outcome
-from ..result import Finding, PuzzleResult, Status
+from ..result import Finding, PuzzleResult, ShapeCheck, Status
 from ..spec import Puzzle, shape_text
 from . import diagnose
 
@@ -166,6 +166,7 @@ def _value(
     if cmp.shape_error:
         want = shape_text(puzzle.output_dims, puzzle.out_shape)
         result.message = f"forward returns shape {got.shape}, but f's output has shape {want}"
+        result.shape = ShapeCheck("f's value", puzzle.out_shape, got.shape, puzzle.output_dims)
         return True
     size = max(puzzle.out_size, 1)
     result.message = (
@@ -189,6 +190,7 @@ def _gradient_shapes(
                 f"wrong shape for the gradient of {inp.name}: expected "
                 f"{shape_text(inp.dims, inp.shape)} (the shape of {inp.name}), got {got.shape}"
             )
+            result.shape = ShapeCheck(f"the gradient of {inp.name}", inp.shape, got.shape, inp.dims)
             return True
     return False
 
@@ -212,6 +214,9 @@ def _jacobian(
                 f"{shape_text(puzzle.jac_dims(inp.name), want.shape)}, got {got.shape}"
             )
             result.diagnosis = diagnose.shape(puzzle, inp.name, got.shape)
+            result.shape = ShapeCheck(
+                f"d/d{inp.name}", want.shape, got.shape, puzzle.jac_dims(inp.name)
+            )
             return True
         if not cmp.ok:
             result.status = "failed"
