@@ -99,7 +99,7 @@ class Extraction:
 
     def as_result(self, puzzle: Puzzle) -> PuzzleResult:
         """The verdict for a reply with nothing to grade: `missing` or `error`."""
-        if self.ok:
+        if self.status == "ok":
             raise ValueError("the reply has code to grade")
         return PuzzleResult(
             id=puzzle.id,
