@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import io
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -177,7 +179,11 @@ def _draw(puzzle: Puzzle, seed: int, k: int) -> tuple[list[Point], Draws]:
 
 
 _ORACLES: dict[tuple[str, int], Oracle] = {}
-_SAMPLES: dict[tuple[str, int, int], Sample] = {}
+# Samples kept in memory, the most recently used last: a batch or a watch grades the
+# same puzzles many times; a long-lived grader given many seeds keeps only the newest.
+_SAMPLES: OrderedDict[tuple[str, int, int], Sample] = OrderedDict()
+KEPT_SAMPLES = 512
+_LOCK = threading.Lock()  # threads grading side by side share the oracle
 
 
 def sample(puzzle: Puzzle, seed: int, k: int) -> Sample:
@@ -189,15 +195,19 @@ def sample(puzzle: Puzzle, seed: int, k: int) -> Sample:
     the process (a batch or a watch grades the same puzzles many times).
     """
     key = (caches.spec_key(puzzle), seed, k)
-    if key not in _SAMPLES:
-        stored = caches.results_path(puzzle, seed, k)
-        found = _load(stored, puzzle, k) if stored else None
-        if found is None:
-            found = compute_sample(puzzle, seed, k)
-            if stored:
-                _save(stored, found)
-        _SAMPLES[key] = found
-    return _SAMPLES[key]
+    with _LOCK:
+        if key not in _SAMPLES:
+            stored = caches.results_path(puzzle, seed, k)
+            found = _load(stored, puzzle, k) if stored else None
+            if found is None:
+                found = compute_sample(puzzle, seed, k)
+                if stored:
+                    _save(stored, found)
+            _SAMPLES[key] = found
+            while len(_SAMPLES) > KEPT_SAMPLES:
+                _SAMPLES.popitem(last=False)
+        _SAMPLES.move_to_end(key)
+        return _SAMPLES[key]
 
 
 def _save(path: Path, found: Sample) -> None:

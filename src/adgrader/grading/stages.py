@@ -68,12 +68,24 @@ def check_against(
     `launcher` starts the answer processes (default: a fresh interpreter each; batch
     grading and `watch` pass a fork server).
     """
+    path = Path(submission)
+    return grade_source(read_source(path, pset), str(path), pset, options, launcher)
+
+
+def grade_source(
+    source: Source,
+    name: str,
+    pset: PuzzleSet,
+    options: Options | None = None,
+    launcher: Launcher | None = None,
+) -> Report:
+    """Grade code already read (a file's, a notebook's answers, a model's reply);
+    `name` is what the report calls the submission."""
     options = options or Options()
     started = time.monotonic()
-    path = Path(submission)
+    path = Path(name)
     selection = pset.select(options.puzzles)
     seed = options.resolved_seed()
-    source = read_source(path, pset)
     if source.unusable is not None:
         status, message = source.unusable
         return uniform_report(path, pset, selection, seed, options.points, started, status, message)
@@ -103,7 +115,7 @@ def check_against(
         result = verdict(p, outcomes[p.id], samples[p.id], info, found, pset.form)
         results.append(relocate(result, source.cells) if source.cells is not None else result)
     return Report(
-        submission=str(path),
+        submission=name,
         set=pset.id,
         seed=seed,
         points=options.points,
