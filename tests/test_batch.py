@@ -80,7 +80,7 @@ def test_every_submission_gets_a_json_report(graded: tuple[Path, str, int]) -> N
 def test_grades_csv_is_the_gradebook(graded: tuple[Path, str, int]) -> None:
     out, _, _ = graded
     rows = list(csv.DictReader((out / "grades.csv").read_text().splitlines()))
-    assert list(rows[0]) == ["submission", "score", "max_score", "neg", "relu", "cumsum"]
+    assert list(rows[0]) == ["submission", "set", "score", "max_score", "neg", "relu", "cumsum"]
     by_who = {Path(r["submission"]).parent.name: r for r in rows}
     assert sorted(by_who) == sorted(EXPECTED)
     for who, statuses in EXPECTED.items():

@@ -89,11 +89,13 @@ def test_json_report_follows_version_1(tmp_path: Path) -> None:
         "set",
         "seed",
         "points",
+        "isolation",
         "score",
         "max_score",
         "puzzles",
     ]
     assert (data["version"], data["set"], data["seed"], data["points"]) == (1, "jax", 0, 3)
+    assert data["isolation"] in ("kernel", "python")
     assert [p["id"] for p in data["puzzles"]][:3] == ["id", "cos", "mean"]
     assert len(data["puzzles"]) == 20
     assert data["score"] == sum(p["score"] for p in data["puzzles"])

@@ -109,26 +109,28 @@ def test_merged_csv_shards_equal_the_whole_run(n: int) -> None:
     names = shard_files(
         [f"subs/{s}/{f}.py" for s in "ab" for f in "xyz"] + ["subs/t.py"], Shard(1, 1)
     )
-    whole = Batch(JAX, _reports(names)).csv()
-    texts = [Batch(JAX, _reports(shard_files(names, Shard(k, n)))).csv() for k in range(1, n + 1)]
+    whole = Batch.of(JAX, _reports(names)).csv()
+    texts = [
+        Batch.of(JAX, _reports(shard_files(names, Shard(k, n)))).csv() for k in range(1, n + 1)
+    ]
     assert merge_csv(list(reversed(texts))) == whole
 
 
 def test_an_empty_shard_merges_even_with_a_shorter_header() -> None:
     names = ["subs/a.py", "subs/b.py"]
-    whole = Batch(JAX, _reports(names)).csv()
-    empty = Batch(JAX, []).csv()
-    assert empty == "submission,score,max_score\n"
-    assert merge_csv([empty, *(Batch(JAX, _reports([x])).csv() for x in names)]) == whole
+    whole = Batch.of(JAX, _reports(names)).csv()
+    empty = Batch.of(JAX, []).csv()
+    assert empty == "submission,set,score,max_score\n"
+    assert merge_csv([empty, *(Batch.of(JAX, _reports([x])).csv() for x in names)]) == whole
 
 
 def test_csv_merge_refuses_duplicates_and_other_headers() -> None:
-    one = Batch(JAX, _reports(["subs/a.py"])).csv()
+    one = Batch.of(JAX, _reports(["subs/a.py"])).csv()
     with pytest.raises(MergeError, match=r"'subs/a.py' is in both shard 1 and shard 2: was it"):
         merge_csv([one, one])
     narrow = Report("subs/b.py", "jax", 0, 3, _reports(["subs/b.py"])[0].puzzles[:2])
     with pytest.raises(MergeError, match="header of shard 2 differs from that of shard 1"):
-        merge_csv([one, Batch(JAX, [narrow]).csv()])
+        merge_csv([one, Batch.of(JAX, [narrow]).csv()])
     with pytest.raises(MergeError, match=r"is not a grades\.csv"):
         merge_csv(["id,score\n1,2\n"])
 

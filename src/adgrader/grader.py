@@ -15,18 +15,21 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
+from . import jsonl
 from .answers.launch import ColdStart, ForkServer, Launcher
 from .errors import UsageError
 from .options import DEFAULT_POINTS, DEFAULT_TIMEOUT, Limits, Options
 from .replies import Extraction, extract
 from .report.feedback import feedback
 from .result import PuzzleResult, Status
+from .shards import Shard
 from .spec import PuzzleSet, load_set
 
 
@@ -65,8 +68,10 @@ class Grader:
         strict: bool = False,
         reveal: bool = False,
         require_isolation: bool = False,
+        pset: PuzzleSet | None = None,
+        launcher: Launcher | None = None,
     ) -> None:
-        self.pset: PuzzleSet = load_set(set, puzzles_dir)
+        self.pset: PuzzleSet = pset or load_set(set, puzzles_dir)
         self.jobs = jobs or os.cpu_count() or 1
         self.reveal = reveal
         self.options = Options(
@@ -78,7 +83,8 @@ class Grader:
             require_isolation=require_isolation,
         )
         self._folder: tempfile.TemporaryDirectory[str] | None = None
-        self._launcher: Launcher | None = None
+        self._launcher: Launcher | None = launcher
+        self._owns_launcher = launcher is None
 
     # ------------------------------------------------------------ lifetime
 
@@ -94,15 +100,12 @@ class Grader:
         if self._launcher is not None:
             return
         self._folder = tempfile.TemporaryDirectory(prefix="adgrader-grader-")
-        try:
-            self._launcher = ForkServer(Path(self._folder.name))
-        except OSError:
-            self._launcher = ColdStart()
+        self._launcher = _launcher(Path(self._folder.name))
 
     def close(self) -> None:
         """Stop the fork server and everything it started; safe to call twice."""
         launcher, self._launcher = self._launcher, None
-        if launcher is not None:
+        if launcher is not None and self._owns_launcher:
             launcher.close()
         if self._folder is not None:
             self._folder.cleanup()
@@ -190,3 +193,101 @@ def _fields(item: Any) -> tuple[str, str, Any]:
     if not isinstance(text, str) or not isinstance(puzzle, str):
         raise UsageError("each item needs `reply` (or `source`) text and a `puzzle` id")
     return text, puzzle, get("id", None)
+
+
+@dataclass
+class Totals:
+    """What a run over a JSON Lines file of replies came to."""
+
+    lines: int = 0
+    passed: int = 0
+    unreadable: int = 0  # input lines that could not be graded at all
+
+    @property
+    def all_passed(self) -> bool:
+        return self.lines > 0 and self.passed == self.lines
+
+
+def grade_replies(
+    source: str | os.PathLike[str],
+    out: BinaryIO,
+    *,
+    set: str | None = None,
+    puzzles_dir: str | os.PathLike[str] | None = None,
+    options: Options | None = None,
+    jobs: int | None = None,
+    shard: Shard | None = None,
+    reveal: bool = False,
+    on_result: Callable[[jsonl.Result], None] | None = None,
+    on_count: Callable[[int], None] | None = None,
+) -> Totals:
+    """Grade every reply of a JSON Lines file (`{"id", "puzzle", "set", "reply"}` per
+    line), writing one result line per input line to `out`, in input order, each as
+    soon as its turn comes. A line that cannot be read gets an `error` line of its own.
+    `shard` grades only its share of the lines; `on_count` hears how many there are.
+    """
+    options = options or Options()
+    sets = jsonl.Sets(set, puzzles_dir)
+    items = list(jsonl.read_replies(source, sets))
+    if shard is not None:
+        items = shard.take(items)
+    if on_count:
+        on_count(len(items))
+    writer = jsonl.ResultWriter(out)
+    totals = Totals(lines=len(items))
+    with tempfile.TemporaryDirectory(prefix="adgrader-replies-") as tmp:
+        launcher = _launcher(Path(tmp))
+        graders: dict[str, Grader] = {}
+        lock = threading.Lock()
+
+        def grader_for(set_id: str) -> Grader:
+            with lock:
+                if set_id not in graders:
+                    graders[set_id] = Grader(
+                        pset=sets(set_id),
+                        seed=options.seed,
+                        points=options.points,
+                        timeout=options.timeout,
+                        strict=options.strict,
+                        reveal=reveal,
+                        launcher=launcher,
+                    )
+                return graders[set_id]
+
+        def one(item: jsonl.Reply | jsonl.BadLine) -> jsonl.Result:
+            if isinstance(item, jsonl.BadLine):
+                return jsonl.bad_line_record(item, seed=options.resolved_seed())
+            graded = grader_for(item.set).grade(item.reply, item.puzzle, id=item.id)
+            return jsonl.result_record(
+                item,
+                graded.result,
+                seed=graded.seed,
+                points=options.points,
+                feedback=graded.feedback,
+                extraction=graded.extraction,
+            )
+
+        try:
+            with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
+                futures = {pool.submit(one, item): k for k, item in enumerate(items)}
+                for future in as_completed(futures):
+                    record = future.result()
+                    writer.put(futures[future], record)
+                    totals.passed += record.status == "passed"
+                    totals.unreadable += not record.graded
+                    if on_result:
+                        on_result(record)
+        finally:
+            launcher.close()
+    writer.finish(len(items))
+    return totals
+
+
+def _launcher(folder: Path) -> Launcher:
+    """A fork server where the platform has one; without it every process starts cold."""
+    if hasattr(os, "fork"):
+        try:
+            return ForkServer(folder)
+        except OSError:
+            pass
+    return ColdStart()

@@ -125,9 +125,10 @@ class Report:
     points: int
     puzzles: list[PuzzleResult]
     duration: float = 0.0
-    # How the answers were isolated: `kernel` (jailed by the kernel: Landlock, seccomp)
-    # or `python` (guards in Python only); see README, "Trust model".
-    isolation: str = "python"
+    # How the answers were isolated: `kernel` (jailed by the kernel: Landlock, seccomp),
+    # `python` (guards in Python only; see README, "Trust model"), or `none` when no
+    # code of the submission ran (it could not be read, or had no answers).
+    isolation: str = "none"
 
     @property
     def score(self) -> float:

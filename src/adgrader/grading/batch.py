@@ -3,8 +3,10 @@
 One fork server keeps jax imported for the answer processes; the oracle is computed
 once per puzzle and shared; each submission still gets fresh answer processes, its own
 folders and limits, so one broken, hanging or hostile file never affects another or
-stops the batch. Results: one JSON report per submission, `grades.csv`, and per-puzzle
-pass rates.
+stops the batch. Each submission's JSON report and its `grades.csv` row are written as
+soon as it is graded, so a batch stopped halfway keeps what it finished, and a run
+with `resume` grades only the rest. Memory does not grow with the batch: only the
+rows are kept.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ import csv
 import io
 import os
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..answers.launch import ColdStart, ForkServer, Launcher
@@ -28,15 +31,16 @@ from .stages import check_against, uniform_report
 
 SUFFIXES = (".py", ".ipynb")
 SKIPPED_DIRS = {"__pycache__", "node_modules", ".git", ".venv", "venv"}
+HEAD = ["submission", "set", "score", "max_score"]
 
 
 def find_submissions(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
     """Every submission file named or found under `paths`, sorted, each once."""
     found: dict[Path, None] = {}
     for item in map(Path, paths):
-        if not item.exists():
+        if not item.exists() and not item.is_symlink():
             raise UsageError(f"no such file or folder: {str(item)!r}")
-        if item.is_file():
+        if not item.is_dir():
             found[item] = None
             continue
         for root, dirs, files in os.walk(item):
@@ -47,43 +51,145 @@ def find_submissions(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
     return list(found)
 
 
+@dataclass(frozen=True)
+class Row:
+    """One submission's line of `grades.csv`."""
+
+    submission: str
+    set: str
+    score: float
+    max_score: float
+    statuses: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, report: Report) -> Row:
+        return cls(
+            report.submission,
+            report.set,
+            report.score,
+            report.max_score,
+            {p.id: p.status for p in report.puzzles},
+        )
+
+    def cells(self, ids: Sequence[str]) -> list[str]:
+        return [
+            self.submission,
+            self.set,
+            f"{self.score:g}",
+            f"{self.max_score:g}",
+            *(self.statuses.get(i, "") for i in ids),
+        ]
+
+    @classmethod
+    def parse(cls, header: Sequence[str], cells: Sequence[str]) -> Row:
+        """A row read back from a `grades.csv` with this header."""
+        values = dict(zip(header, cells, strict=False))
+        try:
+            score, top = float(values["score"]), float(values["max_score"])
+        except (KeyError, ValueError):
+            raise UsageError(f"a grades.csv row that cannot be read: {list(cells)}") from None
+        ids = header[len(HEAD) :]
+        statuses = {i: values[i] for i in ids if values.get(i)}
+        return cls(values["submission"], values.get("set", ""), score, top, statuses)
+
+
 @dataclass
 class Batch:
-    """The reports of a batch, in the order of the submissions."""
+    """The rows of a batch, in the order of the submissions, and its puzzle columns."""
 
-    pset: PuzzleSet
-    reports: list[Report]
+    ids: list[str]
+    rows: list[Row]
+
+    @classmethod
+    def of(cls, pset: PuzzleSet, reports: Sequence[Report]) -> Batch:
+        return cls(puzzle_columns([pset]), [Row.of(r) for r in reports])
 
     def pass_rates(self) -> list[tuple[str, int, int]]:
-        """(puzzle id, passed, graded) for each puzzle of the set, in set order."""
+        """(puzzle id, passed, graded) for each puzzle column that some row grades."""
         rates = []
-        for p in self.pset.puzzles:
-            verdicts = [r for report in self.reports for r in report.puzzles if r.id == p.id]
-            if verdicts:
-                rates.append((p.id, sum(v.passed for v in verdicts), len(verdicts)))
+        for pid in self.ids:
+            graded = [r.statuses[pid] for r in self.rows if pid in r.statuses]
+            if graded:
+                rates.append((pid, graded.count("passed"), len(graded)))
         return rates
 
     def csv(self) -> str:
-        """`grades.csv`: submission, score, max_score, then one status column per puzzle."""
-        ids = [
-            p.id
-            for p in self.pset.puzzles
-            if any(r.id == p.id for report in self.reports for r in report.puzzles)
-        ]
+        """`grades.csv`: submission, set, score, max_score, one status column per puzzle
+        (a status is that puzzle's in the row's own set)."""
+        ids = [i for i in self.ids if any(i in r.statuses for r in self.rows)]
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["submission", "score", "max_score", *ids])
-        for report in self.reports:
-            status = {r.id: r.status for r in report.puzzles}
-            writer.writerow(
-                [
-                    report.submission,
-                    f"{report.score:g}",
-                    f"{report.max_score:g}",
-                    *(status.get(i, "") for i in ids),
-                ]
-            )
+        writer.writerow([*HEAD, *ids])
+        for row in self.rows:
+            writer.writerow(row.cells(ids))
         return out.getvalue()
+
+    @property
+    def all_passed(self) -> bool:
+        return all(
+            all(s == "passed" for s in r.statuses.values()) and r.statuses for r in self.rows
+        )
+
+
+def puzzle_columns(psets: Sequence[PuzzleSet], selection: Sequence[str] = ()) -> list[str]:
+    """The status columns for these sets (the selected puzzles only, if any): each
+    puzzle id once, in set order."""
+    return list(dict.fromkeys(p.id for pset in psets for p in pset.select(selection)))
+
+
+class Gradebook:
+    """`grades.csv` in `out`, a row appended as each submission is graded.
+
+    With `resume`, the rows of an earlier run of the same batch are kept and their
+    submissions not graded again. `close` rewrites the file whole, in submission order.
+    """
+
+    def __init__(self, out: Path, ids: list[str], resume: bool) -> None:
+        self.path = out / "grades.csv"
+        self.ids = ids
+        self.done: dict[str, Row] = self._read() if resume else {}
+        self._lock = threading.Lock()
+        out.mkdir(parents=True, exist_ok=True)
+        self._file = self.path.open("w", encoding="utf-8", newline="")
+        self._writer = csv.writer(self._file, lineterminator="\n")
+        self._writer.writerow([*HEAD, *ids])
+        for row in self.done.values():
+            self._writer.writerow(row.cells(ids))
+        self._file.flush()
+
+    def _read(self) -> dict[str, Row]:
+        try:
+            table = list(csv.reader(io.StringIO(self.path.read_text(encoding="utf-8"))))
+        except FileNotFoundError:
+            return {}
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read {str(self.path)!r} to resume: {exc}") from None
+        if not table:
+            return {}
+        header = table[0]
+        if header != [*HEAD, *self.ids]:
+            raise UsageError(
+                f"{str(self.path)!r} was written for other puzzles or sets; resume with "
+                "the same --set and --puzzle options, or give another --out"
+            )
+        rows = [Row.parse(header, cells) for cells in table[1:] if cells]
+        return {r.submission: r for r in rows}
+
+    def add(self, row: Row) -> None:
+        with self._lock:
+            self.done[row.submission] = row
+            self._writer.writerow(row.cells(self.ids))
+            self._file.flush()
+
+    def close(self, order: Sequence[str]) -> Batch:
+        """The whole gradebook, rewritten in `order` (submissions), as a Batch."""
+        self._file.close()
+        rows = [self.done[s] for s in order if s in self.done]
+        batch = Batch(self.ids, rows)
+        partial = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        partial.write_text(batch.csv(), encoding="utf-8")
+        os.replace(partial, self.path)
+        return batch
 
 
 def report_name(path: Path, root: Path | None) -> str:
@@ -98,36 +204,73 @@ def report_name(path: Path, root: Path | None) -> str:
 
 def grade_many(
     files: Sequence[Path],
-    pset: PuzzleSet,
-    options: Options | None = None,
+    set_of: Callable[[Path], PuzzleSet],
+    options: Options,
+    out: Path,
+    render_json: Callable[[Report], str],
     *,
+    root: Path | None = None,
     jobs: int | None = None,
-    on_report: Callable[[Report], None] | None = None,
+    resume: bool = False,
+    on_report: Callable[[Path, Row], None] | None = None,
 ) -> Batch:
-    """Grade every file, `jobs` at a time; `on_report` hears of each as it is done."""
-    options = replace(options or Options(), processes=1)
-    options = replace(options, seed=options.resolved_seed())
-    jobs = jobs or os.cpu_count() or 1
-    selection = pset.select(options.puzzles)
+    """Grade every file against its set, `jobs` at a time, writing each report to
+    `out/reports/` and each row to `out/grades.csv` as soon as it is graded.
+
+    `root` names the reports (the folder the class was found in); `on_report` hears of
+    each submission as it is done (graded, or kept from an earlier run with `resume`).
+    """
+    options = replace(options, processes=1, seed=options.resolved_seed())
+    assert options.seed is not None
+    psets = {f: set_of(f) for f in files}
+    sets = list({p.id: p for p in psets.values()}.values())
+    book = Gradebook(out, puzzle_columns(sets, options.puzzles), resume)
+    names = _report_names(files, root)
+    reports = out / "reports"
+    reports.mkdir(parents=True, exist_ok=True)
+    todo = [f for f in files if str(f) not in book.done]
+    for f in files:
+        if f not in todo and on_report:
+            on_report(f, book.done[str(f)])
     from . import oracle
 
-    assert options.seed is not None
-    for p in selection:  # once, before the workers share it
-        oracle.sample(p, options.seed, options.points)
-    reports: dict[Path, Report] = {}
+    for pset in sets:  # once, before the workers share it
+        for p in pset.select(options.puzzles):
+            oracle.sample(p, options.seed, options.points)
     with tempfile.TemporaryDirectory(prefix="adgrader-batch-") as tmp:
         launcher = _launcher(Path(tmp))
         try:
-            with ThreadPoolExecutor(max_workers=jobs) as pool:
-                futures = {pool.submit(_grade_one, f, pset, options, launcher): f for f in files}
+            with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
+                futures = {pool.submit(_grade_one, f, psets[f], options, launcher): f for f in todo}
                 for future in as_completed(futures):
-                    report = future.result()
-                    reports[futures[future]] = report
+                    path, report = futures[future], future.result()
+                    _write(reports / names[path], render_json(report))
+                    row = Row.of(report)
+                    book.add(row)
                     if on_report:
-                        on_report(report)
+                        on_report(path, row)
         finally:
             launcher.close()
-    return Batch(pset, [reports[f] for f in files])
+            batch = book.close([str(f) for f in files])
+    return batch
+
+
+def _report_names(files: Sequence[Path], root: Path | None) -> dict[Path, str]:
+    names: dict[Path, str] = {}
+    taken: set[str] = set()
+    for f in files:
+        name = report_name(f, root)
+        while name in taken:
+            name = f"_{name}"
+        taken.add(name)
+        names[f] = name
+    return names
+
+
+def _write(path: Path, text: str) -> None:
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
 
 
 def _launcher(folder: Path) -> Launcher:
@@ -146,29 +289,9 @@ def _grade_one(path: Path, pset: PuzzleSet, options: Options, launcher: Launcher
     try:
         return check_against(path, pset, options, launcher)
     except (AdgraderError, OSError) as exc:
-        selection = pset.select(options.puzzles)
-        seed = options.resolved_seed()
-        message = f"not graded: {exc}"
-        return uniform_report(
-            path, pset, selection, seed, options.points, started, "error", message
-        )
-
-
-def write_outputs(
-    batch: Batch, out: Path, root: Path | None, render_json: Callable[[Report], str]
-) -> Iterator[Path]:
-    """Write one JSON report per submission and `grades.csv` into `out`; yield each path."""
-    reports_dir = out / "reports"
-    reports_dir.mkdir(parents=True, exist_ok=True)
-    taken: set[str] = set()
-    for report in batch.reports:
-        name = report_name(Path(report.submission), root)
-        while name in taken:
-            name = f"_{name}"
-        taken.add(name)
-        target = reports_dir / name
-        target.write_text(render_json(report), encoding="utf-8")
-        yield target
-    grades = out / "grades.csv"
-    grades.write_text(batch.csv(), encoding="utf-8")
-    yield grades
+        why = f"not graded: {exc}"
+    except Exception as exc:  # a fault of adgrader's own must not cost the other rows
+        why = f"not graded: adgrader failed on this file ({type(exc).__name__}: {exc})"
+    selection = pset.select(options.puzzles)
+    seed = options.resolved_seed()
+    return uniform_report(path, pset, selection, seed, options.points, started, "error", why)

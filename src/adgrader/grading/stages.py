@@ -108,9 +108,9 @@ def grade_source(
         answers = pool.answers
     results = []
     for p in selection:
-        name, found = findings.get(p.id, ("", []))
+        parsed, found = findings.get(p.id, ("", []))
         info = answers.get(p.id)
-        if info is None or name != info.name:
+        if info is None or parsed != info.name:
             found = []  # the process graded another definition than the one parsed
         result = verdict(p, outcomes[p.id], samples[p.id], info, found, pset.form)
         results.append(relocate(result, source.cells) if source.cells is not None else result)

@@ -32,10 +32,10 @@ def pass_rate_table(batch: Batch) -> Table:
 def render(batch: Batch, console: Console, written: str) -> None:
     """The pass-rate table and a closing line saying where the grades are."""
     console.print(pass_rate_table(batch))
-    total = len(batch.reports)
-    perfect = sum(r.all_passed for r in batch.reports)
-    mean = sum(r.score for r in batch.reports) / total if total else 0.0
-    top = batch.reports[0].max_score if batch.reports else 0.0
+    total = len(batch.rows)
+    perfect = sum(all(s == "passed" for s in r.statuses.values()) for r in batch.rows)
+    mean = sum(r.score for r in batch.rows) / total if total else 0.0
+    top = max((r.max_score for r in batch.rows), default=0.0)
     console.print(
         Text(
             f"{total} submission{'s' if total != 1 else ''} graded · "

@@ -56,15 +56,12 @@ def others_text(report: Report) -> str:
     )
 
 
-ISOLATION_WARNING = (
-    "answers ran with Python guards only, not in the kernel's jail (isolation: python); "
-    "see the README's trust model"
-)
+ISOLATION_WARNING = "not jailed by the kernel: Python guards only (see README, Trust model)"
 
 
 def isolation_warning(report: Report) -> str:
     """A warning when the answers were not jailed by the kernel, else ""."""
-    return ISOLATION_WARNING if report.isolation != "kernel" else ""
+    return ISOLATION_WARNING if report.isolation == "python" else ""
 
 
 def progress_text(report: Report, verb: str = "passed") -> str:

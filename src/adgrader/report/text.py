@@ -12,6 +12,7 @@ from ..result import VERDICTS, PuzzleResult, Report, Status, where
 from ..spec import PuzzleSet
 from .common import (
     finding_line,
+    isolation_warning,
     mismatch_grid,
     others_text,
     progress_head,
@@ -103,12 +104,16 @@ def progress_line(report: Report, verb: str = "passed") -> Text:
 def header(report: Report) -> Text:
     text = Text()
     text.append("adgrader ", style="bold")
+    text.append(report.submission)
     text.append(
-        f"{report.submission} · set {report.set} · seed {report.seed} · "
+        f"\nset {report.set} · seed {report.seed} · "
         f"{report.points} point{'s' if report.points != 1 else ''} · "
         f"isolation {report.isolation}",
         style="dim",
     )
+    warning = isolation_warning(report)
+    if warning:
+        text.append(f"\nwarning: {warning}", style="yellow")
     return text
 
 

@@ -1,0 +1,162 @@
+"""The command group, the options commands share, and the one place where the core's
+errors become messages and exit codes.
+
+Exit codes: 0 every selected puzzle passed; 1 any did not (including a submission that
+cannot be loaded); 2 a usage, isolation or puzzle-spec error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from .. import __version__
+from ..errors import AdgraderError, SpecError, UsageError
+from ..options import DEFAULT_POINTS, DEFAULT_TIMEOUT
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_PASSED, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class Group(click.Group):
+    """Turns the core's errors into one-line messages and exit code 2, in one place."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SpecError as exc:
+            lines = [f"error: invalid puzzle folder ({len(exc.problems)} problem(s)):"]
+            lines += [f"  {p}" for p in exc.problems]
+            fail("\n".join(lines))
+        except AdgraderError as exc:
+            fail(f"error: {exc}")
+
+
+def fail(message: str) -> NoReturn:
+    click.echo(message, err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def finish(passed: bool) -> NoReturn:
+    sys.exit(EXIT_PASSED if passed else EXIT_FAILED)
+
+
+@click.group(
+    cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 88}
+)
+@click.version_option(__version__, prog_name="adgrader")
+def main() -> None:
+    """Grade Autodiff Puzzles answers against jax: every entry of every Jacobian.
+
+    \b
+    Start here:
+      adgrader list                         the sets and their puzzles
+      adgrader init answers.py              a starter file, every puzzle stubbed
+      adgrader check answers.py             grade every answer in a file or notebook
+      adgrader check answers.py -p relu     grade one puzzle
+      adgrader watch answers.py             grade again on every save
+      adgrader show relu / hint relu        a puzzle's statement, then hints
+
+    \b
+    Answer forms (every set takes every form):
+      jac_<id>(x)       returns the whole Jacobian          (set jax, the 2024 notebook)
+      fb_<id>(x)        returns (f, dx), dx = lambda i, o: one entry  (set classic, 2022)
+      class <Id>        forward(ctx, x) and backward(ctx, d_out)      (set scalar)
+      vjp_<id>(x, g)    returns the gradient for each input           (set tensor)
+
+    \b
+    For a class or a model's replies: adgrader grade DIR, adgrader grade --jsonl FILE.
+    """
+
+
+def set_option(fn: F) -> F:
+    return click.option(
+        "--set",
+        "set_name",
+        metavar="SET",
+        help="Puzzle set: jax (2024 notebook), classic (2022 notebook), scalar or tensor "
+        "(backward passes). Default: the submission's `# adgrader: set=NAME` line, else "
+        "the set its answers fit, else jax.",
+    )(fn)
+
+
+def puzzles_option(fn: F) -> F:
+    return click.option(
+        "--puzzles",
+        "puzzles_dir",
+        metavar="DIR",
+        envvar="ADGRADER_PUZZLES",
+        help="Load puzzle sets from DIR (a set folder, or a folder of them) instead of the "
+        "built-in ones. Env: ADGRADER_PUZZLES.",
+    )(fn)
+
+
+seed_option = click.option(
+    "--seed", type=int, help="Seed for the sample points (default 0, or $ADGRADER_SEED)."
+)
+points_option = click.option(
+    "--points",
+    "-k",
+    type=click.IntRange(min=1),
+    default=DEFAULT_POINTS,
+    show_default=True,
+    help="Seeded points per puzzle, spread over each input's bounds.",
+)
+timeout_option = click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    metavar="SECONDS",
+    help="Wall-clock limit for each answer.",
+)
+puzzle_option = click.option(
+    "-p",
+    "--puzzle",
+    "puzzle_ids",
+    multiple=True,
+    metavar="ID",
+    help="Grade only this puzzle (repeat for more).",
+)
+strict_option = click.option(
+    "--strict", is_flag=True, help="Treat every rule as an error: a warning becomes a violation."
+)
+isolation_option = click.option(
+    "--require-isolation",
+    is_flag=True,
+    envvar="ADGRADER_REQUIRE_ISOLATION",
+    help="Refuse to grade (exit 2) unless the kernel jails the answers (Linux: Landlock "
+    "and seccomp). Env: ADGRADER_REQUIRE_ISOLATION=1.",
+)
+
+
+def screen(file: Any = None, width: int | None = None) -> Any:
+    from rich.console import Console
+
+    return Console(file=file, width=width, highlight=False, soft_wrap=False)
+
+
+def resolve_set(set_name: str | None, submission: str | None) -> str | None:
+    """--set, else the submission's marker line, else None (the default set)."""
+    if set_name or not submission:
+        return set_name
+    from ..submission import declared_set
+
+    return declared_set(submission)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write the whole report or nothing: a temporary file renamed over the target."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise UsageError(f"cannot write {str(path)!r}: {exc.strerror}") from None
