@@ -455,7 +455,7 @@ def enter(readable: Iterable[Path], writable: Iterable[Path], *, parent_pid: int
     try:
         _open_rules(readable, _READ, rules)
         _open_rules(writable, _WRITE, rules)
-        _jail(_landlock_abi(), rules)
+        _jail(rules)
     finally:
         for fd, _ in rules:
             os.close(fd)
@@ -473,10 +473,11 @@ def _open_rules(paths: Iterable[Path], rights: int, rules: list[tuple[int, int]]
         rules.append((fd, rights if is_dir else rights & _FILE_RIGHTS))
 
 
-def _jail(abi: int, rules: list[tuple[int, int]]) -> None:
+def _jail(rules: list[tuple[int, int]]) -> None:
     """no_new_privs, no capabilities, Landlock, seccomp, then check that all took."""
     step = "no_new_privs"
     try:
+        abi = _landlock_abi()
         _prctl(_PR_SET_NO_NEW_PRIVS, 1)
         step = "dropping capabilities"
         _drop_capabilities()
@@ -576,8 +577,8 @@ def _filter(pid: int, abi: int) -> list[Instruction]:
     for name in ("tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo"):
         rules[name] = _only_if([(0, (pid,))], eperm)
     for name in ("prlimit64", "sched_setaffinity", "sched_setscheduler", "sched_setparam"):
-        rules[name] = _only_if([(0, me)], eperm)
-    rules["sched_setattr"] = _only_if([(0, me)], eperm)
+        rules[name] = _only_if([(0, me)], eperm)  # pid 0 is this process (or thread)
+    rules["sched_setattr"] = rules["sched_setparam"]
     rules["setpriority"] = _only_if([(0, (_PRIO_PROCESS,)), (1, me)], eperm)
     rules["ioprio_set"] = _only_if([(0, (_IOPRIO_WHO_PROCESS,)), (1, me)], eperm)
     rules["prctl"] = _unless(0, (_PR_SET_PDEATHSIG,), eperm)
