@@ -444,10 +444,7 @@ def enter(readable: Iterable[Path], writable: Iterable[Path], *, parent_pid: int
     except OSError as exc:
         return Isolation("python", f"cannot count this process's threads ({exc.strerror})")
     if threads > 1:
-        raise JailError(
-            f"the answer process has {threads} threads; the jail must be entered while "
-            "it has one (before jax's backend or any thread pool starts)"
-        )
+        raise JailError(f"the answer process has {threads} threads: jail it before any starts")
     probe = supported()
     if probe.level != "kernel":
         return probe
