@@ -2,10 +2,12 @@
 
 - `specs/`: validated puzzle sets (msgpack), named by their files' paths, sizes and times;
 - `results/`: the oracle's points and Jacobians, named by everything they depend on;
-- `jax-oracle/`, `jax-answers/`: jax's compiled code, one folder per process kind, so
-  nothing an answer process leaves in its cache can reach the oracle's.
+- `jax-oracle/`: jax's compiled code of the oracle (answer processes keep nothing).
 
-`ADGRADER_NO_CACHE=1` turns off the first two (jax's cache stays: it only saves time).
+Answer processes can neither read nor write any of it: the kernel's jail keeps them
+to their own folder. Where there is no such jail (isolation `python`), nothing here is
+used at all, since an answer could have written it. `ADGRADER_NO_CACHE=1` turns off
+the first two (jax's cache stays: it only saves time).
 This module imports nothing heavy: the grading process asks it questions before numpy
 or jax are loaded.
 """
@@ -32,8 +34,19 @@ def cache_dir(kind: str) -> Path:
     return Path(base) / "adgrader" / kind
 
 
+@functools.cache
+def trusted() -> bool:
+    """Whether anything kept between runs can be trusted: only where the kernel jails
+    answer processes, so that none of them can have written it (README, Trust model)."""
+    from .answers.jail import supported
+
+    return supported().level == "kernel"
+
+
 def enabled() -> bool:
-    return not os.environ.get("ADGRADER_NO_CACHE")
+    """Whether specs and the oracle's results are kept and read back: where caches can
+    be trusted, unless ADGRADER_NO_CACHE is set."""
+    return trusted() and not os.environ.get("ADGRADER_NO_CACHE")
 
 
 def use_jax_cache(jax: Any, directory: Path) -> None:

@@ -13,6 +13,10 @@ class UsageError(AdgraderError):
     """The request cannot be served as asked: no such file, set or puzzle (exit code 2)."""
 
 
+class IsolationError(UsageError):
+    """Grading was asked to require the kernel's jail, and this machine has none (exit 2)."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One located problem in a puzzle folder."""

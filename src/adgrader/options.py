@@ -38,7 +38,8 @@ class Options:
     puzzles: tuple[str, ...] = ()  # the selection; empty means every puzzle
     limits: Limits = field(default_factory=Limits)
     processes: int | None = None  # answer processes per submission; None: by cores
-    require_isolation: bool = False  # refuse to grade unless the kernel jails answers
+    # refuse to grade unless the kernel jails answers (default: $ADGRADER_REQUIRE_ISOLATION)
+    require_isolation: bool = field(default_factory=lambda: env_flag("ADGRADER_REQUIRE_ISOLATION"))
 
     def __post_init__(self) -> None:
         if self.points < 1:
@@ -64,3 +65,8 @@ def default_seed() -> int:
         return int(value)
     except ValueError:
         raise UsageError(f"ADGRADER_SEED must be a whole number, got {value!r}") from None
+
+
+def env_flag(name: str) -> bool:
+    """Whether an environment variable is set to a true value (1, true, yes, on)."""
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")

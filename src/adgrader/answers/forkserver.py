@@ -98,7 +98,7 @@ def _fork(request: protocol.Spawn, fds: list[int], sock: socket.socket) -> int:
 def main() -> None:
     """Entry point of the server: `python -I -c BOOT PACKAGE_PARENT SOCKET_FD PARENT_PID`."""
     sock = socket.socket(fileno=int(sys.argv[1]))
-    from .lifetime import die_with_parent
+    from .jail import die_with_parent
 
     die_with_parent(int(sys.argv[2]))
     serve(sock)

@@ -424,6 +424,25 @@ def answer_paths(workdir: Path) -> tuple[list[Path], list[Path]]:
 # ------------------------------------------------------------------------- the jail
 
 
+def die_with_parent(parent_pid: int) -> bool:
+    """SIGKILL for this process when the thread that started it ends; if `parent_pid`
+    has already gone, exit at once. False where the kernel has no such signal.
+
+    Used by the fork server and by every answer process, jailed or not; it follows the
+    parent *thread*, which is why the grading side starts processes from threads that
+    outlive them.
+    """
+    if not sys.platform.startswith("linux") or _machine() not in _ARCHES:
+        return False
+    try:
+        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except OSError:
+        return False
+    if os.getppid() != parent_pid:
+        os._exit(EXIT_ORPHANED)
+    return True
+
+
 def enter(readable: Iterable[Path], writable: Iterable[Path], *, parent_pid: int) -> Isolation:
     """Jail this process for good, or say why it could not (level `python`).
 
@@ -433,12 +452,8 @@ def enter(readable: Iterable[Path], writable: Iterable[Path], *, parent_pid: int
     """
     if not sys.platform.startswith("linux"):
         return Isolation("python", f"not Linux ({sys.platform})")
-    try:
-        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except OSError as exc:
-        raise JailError(f"cannot set the parent-death signal: {exc.strerror}") from exc
-    if os.getppid() != parent_pid:
-        os._exit(EXIT_ORPHANED)
+    if not die_with_parent(parent_pid):
+        raise JailError("cannot set the parent-death signal")
     try:
         threads = len(os.listdir("/proc/self/task"))
     except OSError as exc:

@@ -17,9 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from . import guard, protocol
+from . import guard, jail, protocol
 from .evaluate import AnswerError, Submission, describe
-from .lifetime import die_with_parent
 
 MAX_REQUEST = 64 * 1024 * 1024  # the grading side is trusted; this only stops nonsense
 
@@ -45,21 +44,25 @@ class Worker:
             file_bytes=job.limits.file_mb * 1024 * 1024,
         )
         workdir = Path.cwd()
-        isolation = enter_jail(workdir, parent_pid) if job.jail else None
+        if job.jail:
+            isolation = jail.enter(*jail.answer_paths(workdir), parent_pid=parent_pid)
+        else:
+            isolation = jail.Isolation("python", "the kernel's jail was not asked for")
         start_backend(jax)
         if job.forbid_autodiff:
             self.monitor = guard.AutodiffMonitor(jax)
             self.monitor.protect()
         guard.install_audit_hook([workdir])
-        ready = (
-            protocol.Ready(isolation.level, isolation.detail)
-            if isolation is not None
-            else protocol.Ready("python", "the kernel's jail was not asked for")
-        )
-        return job, jax, ready
+        return job, jax, protocol.Ready(isolation.level, isolation.detail)
 
     def serve(self, parent_pid: int) -> None:
-        job, jax, ready = self.start(parent_pid)
+        try:
+            job, jax, ready = self.start(parent_pid)
+        except jail.JailError as exc:  # half jailed: run nothing of the submission
+            self.send(protocol.Ready("python", str(exc)))
+            why = f"not graded: the answer process could not enter the kernel's jail ({exc})"
+            self.send(protocol.Loaded(error=why))
+            return
         self.send(ready)
         path = str(Path.cwd() / job.submission)
         submission = Submission(job, jax, path)
@@ -146,17 +149,6 @@ class Worker:
         return protocol.Result(request.seq, "ok", arrays=packed)
 
 
-class _Isolation:
-    def __init__(self, level: str, detail: str) -> None:
-        self.level = level
-        self.detail = detail
-
-
-def enter_jail(workdir: Path, parent_pid: int) -> Any:
-    """Jail this process with the kernel's mechanisms, or say why not."""
-    return _Isolation("python", "no kernel jail in this build")
-
-
 def import_jax() -> Any:
     """jax, imported (already, when forked from the fork server), its backend not started."""
     os.environ.setdefault("JAX_PLATFORMS", "cpu")
@@ -180,7 +172,7 @@ def read_text(path: str) -> str:
 
 def run(requests_fd: int, events_fd: int, parent_pid: int) -> None:
     """Serve one submission, then end the process (never return into a fork server)."""
-    die_with_parent(parent_pid)
+    jail.die_with_parent(parent_pid)
     # EOF or a broken pipe: the grading side went away or stopped us; nothing to answer
     with contextlib.suppress(EOFError, BrokenPipeError):
         Worker(requests_fd, events_fd).serve(parent_pid)

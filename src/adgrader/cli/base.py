@@ -160,3 +160,18 @@ def write_atomically(path: Path, text: str) -> None:
     except OSError as exc:
         partial.unlink(missing_ok=True)
         raise UsageError(f"cannot write {str(path)!r}: {exc.strerror}") from None
+
+
+def warn_unjailed() -> None:
+    """Say on stderr, once, when this machine cannot jail answer processes."""
+    from ..answers.jail import supported
+
+    found = supported()
+    if found.level != "kernel":
+        click.secho(
+            f"warning: answers will not be jailed by the kernel here ({found.detail}); "
+            "they run with Python guards only (see README, Trust model). "
+            "--require-isolation makes this an error.",
+            fg="yellow",
+            err=True,
+        )

@@ -28,6 +28,7 @@ from .base import (
     set_option,
     strict_option,
     timeout_option,
+    warn_unjailed,
     write_atomically,
 )
 
@@ -249,6 +250,8 @@ def grade(
     from ..shards import parse_shard
 
     parts = parse_shard(shard) if shard else None
+    if not require_isolation:
+        warn_unjailed()
     options = Options(
         seed=seed,
         points=points,

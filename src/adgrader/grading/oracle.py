@@ -39,7 +39,8 @@ def init_jax(cache: Path | None = None) -> Any:
     import jax
 
     jax.config.update("jax_enable_x64", True)  # type: ignore[no-untyped-call]
-    caches.use_jax_cache(jax, cache or caches.cache_dir("jax-oracle"))
+    if caches.trusted():  # compiled code no answer process can have written
+        caches.use_jax_cache(jax, cache or caches.cache_dir("jax-oracle"))
     return jax
 
 

@@ -23,7 +23,7 @@ from .. import caches
 from ..answers.client import AnswerPool, Setup, default_processes
 from ..answers.launch import ColdStart, Launcher
 from ..answers.protocol import Outcome
-from ..errors import UsageError
+from ..errors import IsolationError, UsageError
 from ..options import DEFAULT_POINTS, DEFAULT_TIMEOUT, Limits, Options
 from ..result import Finding, PuzzleResult, Report, Status
 from ..spec import Puzzle, PuzzleSet, load_set
@@ -82,6 +82,8 @@ def grade_source(
     """Grade code already read (a file's, a notebook's answers, a model's reply);
     `name` is what the report calls the submission."""
     options = options or Options()
+    if options.require_isolation:
+        require_isolation()
     started = time.monotonic()
     path = Path(name)
     selection = pset.select(options.puzzles)
@@ -106,6 +108,8 @@ def grade_source(
         samples, outcomes = answer_and_sample(pool, selection, seed, options.points, oracle_ready)
         isolation = pool.isolation
         answers = pool.answers
+    if options.require_isolation and isolation != "kernel":
+        raise IsolationError(f"{name}: an answer process was not jailed by the kernel")
     results = []
     for p in selection:
         parsed, found = findings.get(p.id, ("", []))
@@ -123,6 +127,18 @@ def grade_source(
         duration=time.monotonic() - started,
         isolation=isolation,
     )
+
+
+def require_isolation() -> None:
+    """Raise IsolationError unless this machine's kernel can jail answer processes."""
+    from ..answers.jail import supported
+
+    found = supported()
+    if found.level != "kernel":
+        raise IsolationError(
+            f"the kernel cannot jail answers here ({found.detail}), and isolation is "
+            "required (--require-isolation, ADGRADER_REQUIRE_ISOLATION)"
+        )
 
 
 def answer_and_sample(
