@@ -208,7 +208,7 @@ def _save(path: Path, found: Sample) -> None:
         arrays[f"value_{j}"] = expected.value
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)  # type: ignore[arg-type]
-    caches.write_atomically(path, buffer.getvalue())
+    caches.store(path, buffer.getvalue())
 
 
 def _load(path: Path, puzzle: Puzzle, k: int) -> Sample | None:
