@@ -9,7 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from adgrader.cli import main
-from adgrader.spec.validate import Validation, validate
+from adgrader.errors import Problem
+from adgrader.spec import find_set_dirs
+from adgrader.spec.validate import Validation, located, validate
+from adgrader.spec.yamlpos import parse_located
 
 FIXTURES = Path(__file__).parent / "validate"
 
@@ -103,3 +106,24 @@ def test_each_built_in_set_is_valid(builtin_validation: Validation, name: str) -
 def test_the_built_in_folder_holds_just_the_four_sets(builtin_validation: Validation) -> None:
     assert builtin_validation.ok
     assert sorted(s.id for s in builtin_validation.sets) == ["classic", "jax", "scalar", "tensor"]
+
+
+def test_a_problem_is_located_by_the_field_it_carries() -> None:
+    doc = parse_located("id: neg\ngivens:\n  Is: np.arange(I)\n  Os: np.arange(K)\n")
+    docs = {"neg.yaml": doc}
+    given = Problem("neg.yaml", None, "givens or f fail", ("givens", "Os"))
+    assert located(given, docs).line == 4
+    # a field the file does not have (the set's default bounds): no line to point at
+    assert located(Problem("neg.yaml", None, "kink", ("bounds",)), docs).line is None
+    assert located(Problem("neg.yaml", None, "no field"), docs).line is None
+    assert located(Problem("other.yaml", None, "m", ("id",)), docs).line is None
+
+
+def test_sets_are_found_at_any_depth_but_not_in_hidden_folders(tmp_path: Path) -> None:
+    for folder in ("a", "b/c", "b/c/d/e", ".git/x", "f/__pycache__"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "set.yaml").write_text("id: x\n", encoding="utf-8")
+    (tmp_path / "g").mkdir()
+    found = [p.relative_to(tmp_path).as_posix() for p in find_set_dirs(tmp_path)]
+    assert found == ["a", "b/c", "b/c/d/e"]
+    assert find_set_dirs(tmp_path / "a") == [tmp_path / "a"]
