@@ -28,7 +28,7 @@ _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _DEFAULT_BOUNDS = (-0.5, 0.5)
 
-Files = Mapping[str, "bytes | OSError"]  # a set folder's YAML files by name, as read
+Files = Mapping[str, bytes | OSError]  # a set folder's YAML files by name, as read
 
 
 def read_files(folder: Path) -> dict[str, bytes | OSError]:
@@ -103,7 +103,7 @@ def read_set(folder: Path, files: Files | None = None) -> Reading:
         puzzle = _load_puzzle(path, files, number, entry.score, bounds, reading)
         if puzzle is not None:
             puzzles.append(puzzle)
-    for name in files:
+    for name in files if listed else ():
         if name != "set.yaml" and Path(name).stem not in seen:
             where: Where = ("puzzles",)
             problems.append(
