@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -13,6 +13,9 @@ os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 import adgrader
 from adgrader.result import Report
+
+if TYPE_CHECKING:
+    from adgrader.spec.validate import Validation
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBMISSIONS = ROOT / "submissions"
@@ -35,6 +38,15 @@ def grade() -> Grade:
         return cache[key]
 
     return run
+
+
+@pytest.fixture(scope="session")
+def builtin_validation() -> Validation:
+    """`validate` of the built-in sets, once per session: the oracle at two seeds for every
+    puzzle, and the starter of every form graded, for all four sets."""
+    from adgrader.spec.validate import validate
+
+    return validate(ROOT / "puzzles")
 
 
 def check_golden(name: str, text: str) -> None:

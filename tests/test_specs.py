@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import pytest
 
-from adgrader.spec import Puzzle, load_set
+from adgrader.spec import RULE_NAMES, Puzzle, load_set
+from adgrader.spec.model import rule_name
 from adgrader.spec.scope import names_of
 
 JAX_IDS = [
@@ -211,3 +213,25 @@ def test_index_form_matches_f(jax: Any, set_id: str, puzzle: Puzzle) -> None:
     for k, name in enumerate(puzzle.arg_names):
         jac = jax.eval_shape(jax.jacfwd(names["f"], argnums=k), *args)
         assert jac.shape == puzzle.jac_shape(name)
+
+
+def test_every_rule_a_set_may_list_has_a_check() -> None:
+    from adgrader.grading import rules
+
+    assert set(rules._RULES) == set(RULE_NAMES)
+    assert rule_name("max-columns") == "max-columns" and rule_name("max-column") is None
+
+
+def test_a_failing_given_names_its_field_but_answers_see_the_error_itself(jax: Any) -> None:
+    from adgrader.spec.scope import FieldError, puzzle_names
+
+    neg = SETS["jax"].get("neg")
+    broken = {**neg.givens, "Os": "np.arange(K)[:, None]"}
+    with pytest.raises(FieldError) as info:
+        names_of(replace(neg, givens=broken), jax)
+    assert info.value.field == ("givens", "Os") and "'K' is not defined" in str(info.value)
+    with pytest.raises(NameError):  # what the answer process reports, as before
+        puzzle_names(dims=neg.dims, givens=broken, f=neg.f, arg_names=neg.arg_names, jax=jax)
+    with pytest.raises(FieldError) as info:
+        names_of(replace(neg, f="def g(x):\n    return x"), jax)
+    assert info.value.field == ("f",)

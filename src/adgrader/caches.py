@@ -1,13 +1,25 @@
 """What adgrader keeps between runs, and where: all of it under the user's cache folder.
 
-- `specs/`: validated puzzle sets (msgpack), named by their files' paths, sizes and times;
-- `results/`: the oracle's points and Jacobians, named by everything they depend on;
+- `specs/`: validated puzzle sets, one msgpack file per set. An entry holds the
+  resolved model (`PuzzleSet`: names, numbers, shapes, and `f`, givens and index
+  forms as source text) together with its key: the format, the folder as given, and
+  each YAML file's name and SHA-256. It is named by a hash of that key and checked
+  against it when read, so an edit to any file (even one keeping its size and time),
+  an added or a removed file, is seen at once;
+- `results/`: the oracle's points and Jacobians (`.npz` of plain float arrays), named
+  by everything they depend on;
 - `jax-oracle/`: jax's compiled code of the oracle (answer processes keep nothing).
 
-Answer processes can neither read nor write any of it: the kernel's jail keeps them
-to their own folder. Where there is no such jail (isolation `python`), nothing here is
-used at all, since an answer could have written it. `ADGRADER_NO_CACHE=1` turns off
-the first two (jax's cache stays: it only saves time).
+Reading an entry back runs nothing: a spec entry is decoded by msgspec into the typed
+model (never pickle, never eval) and anything that does not fit is ignored, and
+results are read with `allow_pickle=False` and their shapes checked. An entry is
+trusted as much as the puzzle folder, though: `f` and the givens are Python that
+grading evaluates, so whoever can write this folder can change what is graded. So
+answer processes can neither read nor write any of it (the kernel's jail keeps them
+to their own folder), and where there is no such jail (isolation `python`) nothing
+here is used at all, since an answer could have written it.
+
+`ADGRADER_NO_CACHE=1` turns off the first two (jax's cache stays: it only saves time).
 This module imports nothing heavy: the grading process asks it questions before numpy
 or jax are loaded.
 """
@@ -21,6 +33,8 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from .files import write_atomically
 
 if TYPE_CHECKING:
     from .spec import Puzzle
@@ -115,19 +129,18 @@ def oracle_ready(puzzles: Sequence[Puzzle], seed: int, k: int) -> bool:
     return True
 
 
-def spec_path(stamp: str) -> Path | None:
-    """Where a validated set with this stamp (its files' paths, sizes, times) is kept."""
+def spec_path(key: str) -> Path | None:
+    """Where a validated set with this key (its folder, files and their hashes) is kept."""
     if not enabled():
         return None
-    return cache_dir("specs") / f"{hashlib.sha256(stamp.encode()).hexdigest()[:32]}.msgpack"
+    return cache_dir("specs") / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.msgpack"
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write all of `data` or nothing; a cache that cannot be written only costs time."""
+def store(path: Path, data: bytes) -> None:
+    """Keep `data` at `path`, whole or not at all; a cache that cannot be written only
+    costs time, so failing to is not an error."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        partial.write_bytes(data)
-        os.replace(partial, path)
+        write_atomically(path, data)
     except OSError:
         pass

@@ -19,11 +19,17 @@ class IsolationError(UsageError):
 
 @dataclass(frozen=True)
 class Problem:
-    """One located problem in a puzzle folder."""
+    """One problem in a puzzle folder: its file, line and message.
+
+    `field` is where in the file's YAML the problem lies (mapping keys and list
+    indexes, such as `("givens", "Is")`), when the check that found it knows: a problem
+    found while running a puzzle has no line yet, and `validate` finds it from there.
+    """
 
     file: str
     line: int | None
     message: str
+    field: tuple[str | int, ...] = ()
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file

@@ -7,10 +7,10 @@ the submission's folder), so asking again shows the next hint, not the first aga
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from .errors import UsageError
+from .files import write_atomically
 from .spec import Puzzle
 
 STATE_FILE = ".adgrader-hints.json"
@@ -31,10 +31,8 @@ def _read(path: Path) -> dict[str, int]:
 
 
 def _write(path: Path, counts: dict[str, int]) -> None:
-    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        partial.write_text(json.dumps(counts, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-        os.replace(partial, path)
+        write_atomically(path, json.dumps(counts, indent=1, sort_keys=True) + "\n")
     except OSError as exc:
         message = f"cannot save which hints were shown in {str(path)!r}: {exc.strerror}"
         raise UsageError(message) from None

@@ -23,7 +23,7 @@ import numpy as np
 from .. import caches
 from ..errors import Problem, SpecError
 from ..spec import Puzzle
-from ..spec.scope import names_of
+from ..spec.scope import FieldError, names_of
 from .sampling import Draws, Point, cotangents, probe_points
 
 FD_STEP = 1e-6
@@ -59,8 +59,9 @@ class Oracle:
         try:
             names = names_of(puzzle, jax)
         except Exception as exc:
+            where = exc.field if isinstance(exc, FieldError) else ()
             raise SpecError(
-                [Problem(puzzle.source, None, f"givens or f fail to evaluate: {exc}")]
+                [Problem(puzzle.source, None, f"givens or f fail to evaluate: {exc}", where)]
             ) from exc
         f = names["f"]
         _check_output(puzzle, f, jax)
@@ -96,7 +97,7 @@ class Oracle:
                 got, fds, values, vjps = self._fn(*args)
             except Exception as exc:
                 raise SpecError(
-                    [Problem(self.puzzle.source, None, f"f fails on sample inputs: {exc}")]
+                    [Problem(self.puzzle.source, None, f"f fails on sample inputs: {exc}", ("f",))]
                 ) from exc
             got = [np.asarray(g) for g in got]
             fds = [np.asarray(d) for d in fds]
@@ -122,7 +123,7 @@ def _check_output(puzzle: Puzzle, f: Callable[..., Any], jax: Any) -> None:
         out = jax.eval_shape(f, *specs)
     except Exception as exc:
         raise SpecError(
-            [Problem(puzzle.source, None, f"f fails at the declared input shapes: {exc}")]
+            [Problem(puzzle.source, None, f"f fails at the declared input shapes: {exc}", ("f",))]
         ) from exc
     shape = tuple(getattr(out, "shape", ()))
     if shape != puzzle.out_shape:
@@ -132,6 +133,7 @@ def _check_output(puzzle: Puzzle, f: Callable[..., Any], jax: Any) -> None:
                     puzzle.source,
                     None,
                     f"f returns shape {shape}, but `output` declares {puzzle.out_shape}",
+                    ("output",),
                 )
             ]
         )
@@ -220,7 +222,7 @@ def _save(path: Path, found: Sample) -> None:
         arrays[f"value_{j}"] = expected.value
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)  # type: ignore[arg-type]
-    caches.write_atomically(path, buffer.getvalue())
+    caches.store(path, buffer.getvalue())
 
 
 def _load(path: Path, puzzle: Puzzle, k: int) -> Sample | None:
@@ -277,6 +279,7 @@ def compute_sample(puzzle: Puzzle, seed: int, k: int) -> Sample:
                 None,
                 f"jacfwd and finite differences disagree at {MAX_REDRAWS} draws in a row: "
                 "do the bounds sit on a kink of f?",
+                ("bounds",),
             )
         ]
     )

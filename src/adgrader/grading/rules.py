@@ -8,11 +8,11 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ..result import Finding
-from ..spec import Puzzle, Rule, form_order
+from ..spec import Puzzle, Rule, RuleName, form_order
 
 # Called by name (`jacfwd(f)(x)`, after `from jax import jacfwd`) or as an attribute.
 AUTODIFF_CALLS = frozenset(
@@ -212,7 +212,8 @@ def _no_array_literal(
             )
 
 
-_RULES = {
+# Every rule a set may list (`RuleName`, kept in the spec's model) and its check.
+_RULES: dict[RuleName, Callable[[Answer, Puzzle, list[str], Rule], Iterator[tuple[int, str]]]] = {
     "one-line": _one_line,
     "max-columns": _max_columns,
     "no-autodiff": _no_autodiff,

@@ -5,7 +5,15 @@ Nothing here imports jax; `validate` and `scope` do, lazily, when they run.
 
 from __future__ import annotations
 
-from .load import available_sets, builtin_dir, load_set, load_set_dir, puzzles_dir, set_dirs
+from .load import (
+    available_sets,
+    builtin_dir,
+    find_set_dirs,
+    load_set,
+    load_set_dir,
+    puzzles_dir,
+    set_dirs,
+)
 from .model import (
     DEFAULT_SET,
     FORMS,
@@ -17,6 +25,7 @@ from .model import (
     Puzzle,
     PuzzleSet,
     Rule,
+    RuleName,
     Severity,
     form_order,
     shape_text,
@@ -33,9 +42,11 @@ __all__ = [
     "Puzzle",
     "PuzzleSet",
     "Rule",
+    "RuleName",
     "Severity",
     "available_sets",
     "builtin_dir",
+    "find_set_dirs",
     "form_order",
     "load_set",
     "load_set_dir",

@@ -6,7 +6,9 @@ puzzle. Loading never imports jax: shapes come from the declared dims alone.
 
 from __future__ import annotations
 
+import hashlib
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import msgspec
@@ -14,7 +16,7 @@ import msgspec
 from ..errors import UsageError
 from .model import DEFAULT_SET, PuzzleSet
 
-SPEC_CACHE_FORMAT = 3  # bump when the resolved model changes
+SPEC_CACHE_FORMAT = 4  # bump when the resolved model or the entry's layout changes
 
 
 def builtin_dir() -> Path:
@@ -43,6 +45,20 @@ def set_dirs(root: Path) -> dict[str, Path]:
     return {d.name: d for d in sorted(root.iterdir()) if (d / "set.yaml").is_file()}
 
 
+def find_set_dirs(root: Path) -> list[Path]:
+    """Every set folder at or under `root`, at any depth, in path order.
+
+    Hidden folders (`.git`) and `__pycache__` are skipped, and links to folders are not
+    followed, so a walk always ends.
+    """
+    found = []
+    for here, subdirs, names in os.walk(root):
+        subdirs[:] = sorted(d for d in subdirs if not d.startswith(".") and d != "__pycache__")
+        if "set.yaml" in names:
+            found.append(Path(here))
+    return sorted(found)
+
+
 def available_sets(override: str | os.PathLike[str] | None = None) -> list[str]:
     """Set ids in the folder, the default set (`jax`) first."""
     return sorted(set_dirs(puzzles_dir(override)), key=lambda name: (name != DEFAULT_SET, name))
@@ -64,30 +80,50 @@ def load_set(name: str | None = None, override: str | os.PathLike[str] | None = 
 def load_set_dir(folder: Path) -> PuzzleSet:
     """Load a set folder, reporting every problem at once (file and line) as a SpecError.
 
-    A valid set is also kept, as msgpack, in the user's cache folder under a name made
-    from every file's path, size and modification time: an unchanged folder loads
-    without parsing YAML again, and any edit is seen at once.
+    A valid set is also kept in the user's cache folder (see `caches`), keyed by the
+    folder and the SHA-256 of every YAML file's bytes, and checked against that key
+    when read: an unchanged folder loads without parsing YAML, and any edit, added or
+    removed file is seen at once, in this process as in the next.
     """
     from .. import caches
-    from .parse import parse_set_dir
+    from .parse import parse_set_dir, read_files
 
-    stamp = _stamp(folder)
-    cached = caches.spec_path(stamp) if stamp else None
-    if cached is not None:
+    files = read_files(folder)
+    key = _key(folder, files)
+    cached = caches.spec_path(msgspec.json.encode(key).decode()) if key else None
+    if key is not None and cached is not None:
         try:
-            return msgspec.msgpack.decode(cached.read_bytes(), type=PuzzleSet)
+            entry = msgspec.msgpack.decode(cached.read_bytes(), type=_Entry)
         except (OSError, msgspec.DecodeError, msgspec.ValidationError):
             pass
-    pset = parse_set_dir(folder)
-    if cached is not None:
-        caches.write_atomically(cached, msgspec.msgpack.encode(pset))
+        else:
+            if entry.key == key:
+                return entry.set
+    pset = parse_set_dir(folder, files)
+    if key is not None and cached is not None:
+        caches.store(cached, msgspec.msgpack.encode(_Entry(key, pset)))
     return pset
 
 
-def _stamp(folder: Path) -> str | None:
-    try:
-        files = sorted(folder.glob("*.yaml"))
-        parts = [(str(p.resolve()), p.stat().st_size, p.stat().st_mtime_ns) for p in files]
-    except OSError:
-        return None
-    return repr((SPEC_CACHE_FORMAT, parts))
+class _Key(msgspec.Struct, frozen=True, array_like=True):
+    """What a cached set was read from: the cache's format, the folder as given (the
+    model holds paths made from it) and each YAML file's name and SHA-256."""
+
+    format: int
+    folder: str
+    files: tuple[tuple[str, str], ...]
+
+
+class _Entry(msgspec.Struct, frozen=True, array_like=True):
+    key: _Key
+    set: PuzzleSet
+
+
+def _key(folder: Path, files: Mapping[str, bytes | OSError]) -> _Key | None:
+    """The key of a folder's files as read; None when one could not be read."""
+    digests = []
+    for name, data in files.items():
+        if isinstance(data, OSError):
+            return None
+        digests.append((name, hashlib.sha256(data).hexdigest()))
+    return _Key(SPEC_CACHE_FORMAT, str(folder), tuple(digests))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from ..errors import UsageError
 
@@ -21,7 +21,9 @@ DEFAULT_SET = "jax"
 # A backward answer is called with every one-hot upstream gradient, to rebuild the
 # whole Jacobian, when the output has at most this many entries.
 REBUILD_LIMIT = 4096
-RULE_NAMES = ("one-line", "max-columns", "no-autodiff", "no-array-literal")
+# The rules a set may list; `grading.rules` checks each (its table is typed by RuleName).
+RuleName = Literal["one-line", "max-columns", "no-autodiff", "no-array-literal"]
+RULE_NAMES: tuple[RuleName, ...] = get_args(RuleName)
 
 # ---------------------------------------------------------------- resolved model
 
@@ -123,7 +125,7 @@ class Puzzle:
 class Rule:
     """One rule of a set with its severity (and, for `max-columns`, the limit)."""
 
-    name: str
+    name: RuleName
     severity: Severity
     limit: int | None = None
 
@@ -157,6 +159,11 @@ class PuzzleSet:
     @property
     def max_score(self) -> float:
         return sum(p.score for p in self.puzzles)
+
+
+def rule_name(text: str) -> RuleName | None:
+    """`text` as a rule's name, or None when no rule has that name."""
+    return next((name for name in RULE_NAMES if name == text), None)
 
 
 def form_order(prefer: str) -> tuple[str, ...]:

@@ -1,124 +1,189 @@
-"""Reading a set folder's YAML into the model, every problem located by file and line."""
+"""Reading a set folder's YAML into the model, every problem located by file and line.
+
+The files are read once, as bytes (which the spec cache hashes), and everything is
+parsed from those bytes: no copy of a document outlives the reading, so an edited
+file is always read afresh.
+"""
 
 from __future__ import annotations
 
+import difflib
 import keyword
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from ..errors import Problem, SpecError
-from .model import INPUT_NAMES, RULE_NAMES, Input, Puzzle, PuzzleSet, Rule
-from .schema import _RawEntry, _RawPuzzle, _RawSet
+from .model import INPUT_NAMES, RULE_NAMES, Input, Puzzle, PuzzleSet, Rule, rule_name
+from .schema import Where, _RawEntry, _RawPuzzle, _RawSet, problems_in
 
 if TYPE_CHECKING:
     from .yamlpos import LocatedDocument
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_DEFAULT_BOUNDS = (-0.5, 0.5)
+
+Files = Mapping[str, bytes | OSError]  # a set folder's YAML files by name, as read
 
 
-def parse_set_dir(folder: Path) -> PuzzleSet:
+def read_files(folder: Path) -> dict[str, bytes | OSError]:
+    """Every `*.yaml` file of `folder` by name, its bytes or why they cannot be read."""
+    found: dict[str, bytes | OSError] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            found[path.name] = path.read_bytes()
+        except OSError as exc:
+            found[path.name] = exc
+    return found
+
+
+@dataclass
+class Reading:
+    """What a set folder holds: the set with every puzzle that is valid, every problem
+    found, and each document read (by file), to locate later problems in."""
+
+    pset: PuzzleSet
+    problems: list[Problem] = field(default_factory=list)
+    docs: dict[str, LocatedDocument] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def parse_set_dir(folder: Path, files: Files | None = None) -> PuzzleSet:
     """The set in `folder`, read from its YAML; every problem found raises at once."""
-    problems: list[Problem] = []
+    reading = read_set(folder, files)
+    if reading.problems:
+        raise SpecError(reading.problems)
+    return reading.pset
+
+
+def read_set(folder: Path, files: Files | None = None) -> Reading:
+    """Read the set in `folder` (from `files`, its YAML as read, when given).
+
+    Every puzzle is read even when others are not valid; when `set.yaml` itself is not,
+    every other `*.yaml` of the folder is read as a puzzle, so that all of its problems
+    are found in one pass.
+    """
+    files = read_files(folder) if files is None else files
+    reading = Reading(PuzzleSet(folder.name, "", "", "jac", str(folder), ()))
+    problems = reading.problems
     set_file = folder / "set.yaml"
-    raw_set = _convert(set_file, _RawSet, problems)
+    raw_set = _convert(set_file, files, _RawSet, reading)
     if raw_set is None:
-        raise SpecError(problems)
-    doc = _doc(set_file)
-    entries = [e if isinstance(e, _RawEntry) else _RawEntry(id=e) for e in raw_set.puzzles]
-    rules = _rules(raw_set, set_file, doc, problems)
+        entries = [_RawEntry(id=Path(n).stem) for n in files if n != "set.yaml"]
+        listed = False
+        bounds: tuple[float, float] = _DEFAULT_BOUNDS
+        rules: tuple[Rule, ...] = ()
+    else:
+        entries = [e if isinstance(e, _RawEntry) else _RawEntry(id=e) for e in raw_set.puzzles]
+        listed = True
+        bounds = raw_set.bounds
+        rules = _rules(raw_set, set_file, reading.docs[str(set_file)], problems)
     puzzles: list[Puzzle] = []
     seen: set[str] = set()
     for number, entry in enumerate(entries, start=1):
-        line = doc.line_of(("puzzles", number - 1))
+        line = reading.docs[str(set_file)].line_of(("puzzles", number - 1)) if listed else None
         if entry.id in seen:
             problems.append(Problem(str(set_file), line, f"puzzle {entry.id!r} is listed twice"))
             continue
         seen.add(entry.id)
         path = folder / f"{entry.id}.yaml"
-        if not path.is_file():
+        if path.name not in files or path.parent != folder:
             problems.append(
                 Problem(str(set_file), line, f"puzzle {entry.id!r} has no file {path.name}")
             )
             continue
-        puzzle = _load_puzzle(path, number, entry.score, raw_set.bounds, problems)
+        puzzle = _load_puzzle(path, files, number, entry.score, bounds, reading)
         if puzzle is not None:
             puzzles.append(puzzle)
-    for path in sorted(folder.glob("*.yaml")):
-        if path.name != "set.yaml" and path.stem not in seen:
+    for name in files if listed else ():
+        if name != "set.yaml" and Path(name).stem not in seen:
+            where: Where = ("puzzles",)
             problems.append(
                 Problem(
-                    str(path),
-                    None,
-                    f"not listed in {set_file.name}; add {path.stem!r} to `puzzles`",
+                    str(set_file),
+                    reading.docs[str(set_file)].line_of(where),
+                    f"{name} is not listed; add {Path(name).stem!r} to `puzzles` "
+                    "or remove the file",
+                    where,
                 )
             )
-    _check_aliases(puzzles, problems)
-    if problems:
-        raise SpecError(problems)
-    return PuzzleSet(
+    _check_aliases(puzzles, reading)
+    reading.pset = PuzzleSet(
         id=folder.name,
-        title=raw_set.title,
-        description=raw_set.description.strip(),
-        form=raw_set.form,
+        title=raw_set.title if raw_set else "",
+        description=raw_set.description.strip() if raw_set else "",
+        form=raw_set.form if raw_set else "jac",
         path=str(folder),
         puzzles=tuple(puzzles),
         rules=rules,
     )
+    return reading
 
 
 # ---------------------------------------------------------------- validation helpers
 
-_DOCS: dict[Path, LocatedDocument] = {}
 
-
-def _doc(path: Path) -> LocatedDocument:
-    from .yamlpos import load_located  # YAML is parsed only when a set is not cached
-
-    if path not in _DOCS:
-        _DOCS[path] = load_located(path)
-    return _DOCS[path]
-
-
-def _convert(path: Path, kind: type[Any], problems: list[Problem]) -> Any:
+def _convert(path: Path, files: Files, kind: type[Any], reading: Reading) -> Any:
+    """The file's contents as `kind`, or None with every problem of its schema found."""
     from yaml import YAMLError
 
+    from .yamlpos import parse_located  # YAML is parsed only when a set is not cached
+
+    def bad(line: int | None, message: str) -> None:
+        reading.problems.append(Problem(str(path), line, message))
+
+    data = files.get(path.name)
+    if data is None:
+        bad(None, "missing: a set folder holds a set.yaml")
+        return None
+    if isinstance(data, OSError):
+        bad(None, f"cannot read: {data.strerror or data}")
+        return None
     try:
-        doc = _doc(path)
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(str(path), None, f"cannot read: {exc}"))
+        doc = parse_located(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        bad(None, f"not UTF-8 text (byte {exc.start}); save it as UTF-8")
         return None
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problems.append(Problem(str(path), line, f"not valid YAML: {getattr(exc, 'problem', exc)}"))
+        bad(mark.line + 1 if mark is not None else None, f"not valid YAML: {_yaml_problem(exc)}")
         return None
+    reading.docs[str(path)] = doc
     if not isinstance(doc.data, dict):
-        problems.append(Problem(str(path), None, "expected a mapping of fields at the top"))
+        bad(1 if doc.root is not None else None, "expected a mapping of fields at the top")
         return None
-    try:
-        return msgspec.convert(doc.data, kind)
-    except msgspec.ValidationError as exc:
-        message, line = doc.locate_error(str(exc))
-        problems.append(Problem(str(path), line, message))
+    found = problems_in(doc.data, kind)
+    for where, message in found:
+        bad(doc.line_of(where), message)
+    if found:
         return None
+    return msgspec.convert(doc.data, kind)
+
+
+def _yaml_problem(exc: Exception) -> str:
+    return str(getattr(exc, "problem", None) or exc)
 
 
 def _rules(
     raw: _RawSet, path: Path, doc: LocatedDocument, problems: list[Problem]
 ) -> tuple[Rule, ...]:
     rules = []
-    for name, value in raw.rules.items():
-        if name not in RULE_NAMES:
+    for text, value in raw.rules.items():
+        where: Where = ("rules", text)
+        name = rule_name(text)
+        if name is None:
+            close = difflib.get_close_matches(text, RULE_NAMES, 1)
+            hint = f"did you mean {close[0]!r}?" if close else f"rules are: {', '.join(RULE_NAMES)}"
             problems.append(
-                Problem(
-                    str(path),
-                    doc.line_of(("rules", name)),
-                    f"unknown rule {name!r}; rules are: {', '.join(RULE_NAMES)}",
-                )
+                Problem(str(path), doc.line_of(where), f"unknown rule {text!r}; {hint}", where)
             )
             continue
         if isinstance(value, bool):
@@ -126,9 +191,10 @@ def _rules(
                 problems.append(
                     Problem(
                         str(path),
-                        doc.line_of(("rules", name)),
+                        doc.line_of(where),
                         f"rule {name!r}: give a severity, off, warn or error (YAML reads "
                         "yes/on/true as a yes-or-no value)",
+                        where,
                     )
                 )
                 continue
@@ -145,19 +211,21 @@ def _rules(
 
 def _load_puzzle(
     path: Path,
+    files: Files,
     number: int,
     score: float,
     default_bounds: tuple[float, float],
-    problems: list[Problem],
+    reading: Reading,
 ) -> Puzzle | None:
-    raw: _RawPuzzle | None = _convert(path, _RawPuzzle, problems)
+    raw: _RawPuzzle | None = _convert(path, files, _RawPuzzle, reading)
     if raw is None:
         return None
-    doc = _doc(path)
+    doc = reading.docs[str(path)]
+    problems = reading.problems
     before = len(problems)
 
-    def bad(where: tuple[str | int, ...], message: str) -> None:
-        problems.append(Problem(str(path), doc.line_of(where), message))
+    def bad(where: Where, message: str) -> None:
+        problems.append(Problem(str(path), doc.line_of(where), message, where))
 
     if raw.id != path.stem:
         bad(("id",), f"id {raw.id!r} must match the file name {path.stem!r}")
@@ -177,7 +245,7 @@ def _load_puzzle(
     if list(raw.inputs) not in (["x"], ["x", "y"]):
         bad(("inputs",), "inputs must be `x`, or `x` then `y`")
 
-    def shape_of(dims: list[str | int], where: tuple[str | int, ...]) -> tuple[int, ...]:
+    def shape_of(dims: list[str | int], where: Where) -> tuple[int, ...]:
         shape = []
         for k, d in enumerate(dims):
             if isinstance(d, int):
@@ -230,7 +298,11 @@ def _load_puzzle(
     out_index = index_of("out", raw.output, "opqr")
     all_index = [n for inp in inputs for n in inp.index]
     if len(set(out_index)) != len(out_index) or set(out_index) & set(all_index):
-        bad(("index",), "output index names must differ from each other and from the input's")
+        bad(
+            ("index",) if raw.index else ("output",),
+            "output index names must differ from each other and from the inputs': "
+            "give them under `index`",
+        )
     for name, given in raw.givens.items():
         if not _IDENT.match(name):
             bad(("givens", name), f"given name {name!r} is not a Python identifier")
@@ -275,14 +347,14 @@ def _load_puzzle(
     )
 
 
-def _check_expression(source: str, where: tuple[str | int, ...], bad: Any) -> None:
+def _check_expression(source: str, where: Where, bad: Any) -> None:
     try:
         compile(source.strip(), "<spec>", "eval")
     except SyntaxError as exc:
         bad(where, f"not a Python expression: {exc.msg}")
 
 
-def _check_source(source: str, where: tuple[str | int, ...], bad: Any) -> None:
+def _check_source(source: str, where: Where, bad: Any) -> None:
     text = source.strip()
     mode = "exec" if text.startswith("def ") else "eval"
     try:
@@ -291,17 +363,19 @@ def _check_source(source: str, where: tuple[str | int, ...], bad: Any) -> None:
         bad(where, f"not a Python expression or `def f(...)`: {exc.msg}")
 
 
-def _check_aliases(puzzles: list[Puzzle], problems: list[Problem]) -> None:
+def _check_aliases(puzzles: list[Puzzle], reading: Reading) -> None:
     owners: dict[str, str] = {}
     for p in puzzles:
         for names in p.answer_names().values():
             for n in names:
                 if n in owners and owners[n] != p.id:
-                    problems.append(
+                    where: Where = ("aliases", p.aliases.index(n)) if n in p.aliases else ("id",)
+                    reading.problems.append(
                         Problem(
                             p.source,
-                            None,
+                            reading.docs[p.source].line_of(where),
                             f"answer name {n!r} is also used by puzzle {owners[n]!r}",
+                            where,
                         )
                     )
                 owners[n] = p.id

@@ -14,6 +14,16 @@ if TYPE_CHECKING:
     from . import Puzzle
 
 
+class FieldError(Exception):
+    """A given or `f` that fails to evaluate, with the field of the puzzle file it is
+    (`("givens", "Is")`, `("f",)`); its message is the failure's own."""
+
+    def __init__(self, field: tuple[str, ...], error: Exception) -> None:
+        super().__init__(str(error))
+        self.field = field
+        self.error = error
+
+
 def puzzle_names(
     *,
     dims: Mapping[str, int],
@@ -27,8 +37,28 @@ def puzzle_names(
 
     Givens are index arrays such as `np.arange(I)[:, None]`: they are computed with
     numpy (the same values, without compiling a jax operation for each) and handed out
-    as jax arrays; a given that numpy cannot compute is evaluated with jax.numpy.
+    as jax arrays; a given that numpy cannot compute is evaluated with jax.numpy. A
+    failure raises as it is (see `names_of` for one that names its field).
     """
+    try:
+        return _evaluate(dims, givens, f, arg_names, jax, filename)
+    except FieldError as failure:
+        raise failure.error from None
+
+
+def names_of(puzzle: Puzzle, jax: Any) -> dict[str, Any]:
+    """`puzzle_names` for a loaded puzzle; a given or `f` that fails raises FieldError."""
+    return _evaluate(puzzle.dims, puzzle.givens, puzzle.f, puzzle.arg_names, jax, puzzle.source)
+
+
+def _evaluate(
+    dims: Mapping[str, int],
+    givens: Mapping[str, str | int | float],
+    f: str,
+    arg_names: Sequence[str],
+    jax: Any,
+    filename: str,
+) -> dict[str, Any]:
     import numpy
 
     scope: dict[str, Any] = {
@@ -42,31 +72,27 @@ def puzzle_names(
     plain = {**scope, "np": numpy}
     for name, value in givens.items():
         if isinstance(value, str):
-            code = compile(value.strip(), f"{filename}:givens.{name}", "eval")
             try:
-                computed = eval(code, plain)
-                value = (
-                    jax.numpy.asarray(computed) if isinstance(computed, numpy.ndarray) else computed
-                )
-            except Exception:
-                value = eval(code, scope)
+                code = compile(value.strip(), f"{filename}:givens.{name}", "eval")
+                try:
+                    computed = eval(code, plain)
+                    value = (
+                        jax.numpy.asarray(computed)
+                        if isinstance(computed, numpy.ndarray)
+                        else computed
+                    )
+                except Exception:
+                    value = eval(code, scope)
+            except Exception as exc:
+                raise FieldError(("givens", name), exc) from exc
         names[name] = value
         scope[name] = value
         plain[name] = numpy.asarray(value) if hasattr(value, "shape") else value
-    names["f"] = make_function(f, arg_names, scope, filename)
+    try:
+        names["f"] = make_function(f, arg_names, scope, filename)
+    except Exception as exc:
+        raise FieldError(("f",), exc) from exc
     return names
-
-
-def names_of(puzzle: Puzzle, jax: Any) -> dict[str, Any]:
-    """`puzzle_names` for a loaded puzzle."""
-    return puzzle_names(
-        dims=puzzle.dims,
-        givens=puzzle.givens,
-        f=puzzle.f,
-        arg_names=puzzle.arg_names,
-        jax=jax,
-        filename=puzzle.source,
-    )
 
 
 def make_function(
