@@ -313,6 +313,7 @@ def extract(notebook: Path | Sequence[Cell], pset: PuzzleSet) -> Extracted:
                 )
             )
         winners[answer.puzzle] = answer
+    notes.sort(key=lambda n: n.cell or 0)
     return _assemble(pset, parsed, winners, notes, ignored, first_header)
 
 

@@ -327,8 +327,10 @@ def _not_utf8(data: bytes, start: int, encoding: str) -> Unusable:
 
 def _read_file(path: Path, data: bytes) -> Submission:
     text = decode(data)
-    if isinstance(text, Unusable):
-        return Submission(path, "file", unusable=text)
+    if isinstance(text, Unusable):  # the marker line is still read, for the report's set
+        marker = declared_in(data[:4096].decode("utf-8", errors="replace"))
+        declared, declared_at = (marker[0], f"line {marker[1]}") if marker else (None, "")
+        return Submission(path, "file", declared=declared, declared_at=declared_at, unusable=text)
     marker = declared_in(text)
     declared, declared_at = (marker[0], f"line {marker[1]}") if marker else (None, "")
     base = Submission(path, "file", text, declared, declared_at)

@@ -8,7 +8,7 @@ WIDTH = 80
 def syntax_message(exc: Exception, source: str, cell: int | None = None) -> str:
     """`syntax error at line 5: expected ':'`, the line with a caret under the
     column, and what to do; for a notebook, the line is the cell's."""
-    if not isinstance(exc, SyntaxError):  # ValueError: a NUL byte in the text
+    if "\0" in source or not isinstance(exc, SyntaxError):  # a NUL: no useful position
         line = source.count("\n", 0, max(source.find("\0"), 0)) + 1
         where = f"cell {cell}, line {line}" if cell is not None else f"line {line}"
         return (
