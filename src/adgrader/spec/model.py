@@ -121,7 +121,7 @@ class Puzzle:
     def missing_message(self, prefer: str) -> str:
         """What to write when a submission has no answer, in the set's own form: a first
         line of at most 60 columns, then (a backward class) the other way to answer."""
-        text = f"no answer yet: add {self.answer_hint(prefer)}"
+        text = f"no answer: add {self.answer_hint(prefer)}"
         if prefer == "backward" and self.scalar:
             args = ", ".join((*self.arg_names, "g"))
             text += f" (forward, backward)\nor def vjp_{self.id}({args})"

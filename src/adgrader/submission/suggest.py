@@ -61,18 +61,18 @@ def missing_message(puzzle: Puzzle, kind: Kind, form: str, suggestion: str | Non
             f"{suggestion} is defined, but no puzzle goes by that name; rename it."
         )
     if kind == "notebook-2024":
-        return f"no answer yet: fill in jac under the {puzzle.title} header"
+        return f"no answer: fill in jac under the {puzzle.title} header"
     if kind == "notebook-2022":
         cell = notebook_2022_name(puzzle)
         lines = " and ".join(f"d{i.name}" for i in puzzle.inputs)
-        return f"no answer yet: fill in {lines} in {cell} ({puzzle.title})"
+        return f"no answer: fill in {lines} in {cell}\n(the cell under the {puzzle.title} header)"
     return puzzle.missing_message(form)
 
 
 def todo_message(puzzle: Puzzle, kind: Kind, form: str) -> str:
     """For an answer still equal to its starter: not attempted yet."""
     if kind == "notebook-2024":
-        return f"not attempted yet: the jac under {puzzle.title} is still blank"
+        return f"not attempted yet: {puzzle.title}'s jac is still blank"
     if kind == "notebook-2022" or form == "dx":
         lines = " and ".join(f"d{i.name}" for i in puzzle.inputs)
         return f"not attempted yet: {lines} still as given"
