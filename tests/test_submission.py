@@ -342,6 +342,43 @@ def test_a_notebook_marker_in_a_cell_is_its_declared_set(tmp_path: Path) -> None
     assert (got.declared, got.declared_at, got.kind) == ("classic", "cell 2", "notebook")
 
 
+def test_which_statements_of_a_cell_are_kept(jax_set: PuzzleSet) -> None:
+    """Definitions, assignments and imports, in order; not the puzzle's own `f` and
+    givens, nor checks, drawing, loops, shell lines or imports of what only draws."""
+    from adgrader.submission.notebook import extract
+
+    cell = (
+        "I = 10; eye = 1.0 * (Os == Is); k = 2  # two of mine beside a given\n"
+        "!pip install chalk\n"
+        "@decorated\n"
+        "def helper(v):\n"
+        "    return v\n"
+        "def jac(x): return eye * (x > 0)\n"
+        "for i in range(3):\n"
+        "    pass\n"
+        "import torch as T, math\n"
+        "from lib import *\n"
+        "f = lambda x: x\n"
+        "shown = check(f, jac)\n"
+        "Is2 = Is[:, None]\n"
+        "print(Is2)\n"
+    )
+    got = extract([("markdown", "## Problem 8: ReLU"), ("code", cell)], jax_set)
+    assert got.source.split("\n")[2:-1] == [
+        "eye = 1.0 * (Os == Is)",
+        "k = 2  # two of mine beside a given",
+        "@decorated",
+        "def helper(v):",
+        "    return v",
+        "def jac_relu(x): return eye * (x > 0)",
+        "import math",
+        "Is2 = Is[:, None]",
+    ]
+    assert got.lines[3] == got.lines[4] == (2, 1) and got.lines[10] == (2, 13)
+    assert list(got.names) == ["eye", "k", "helper", "jac_relu", "math", "Is2"]
+    assert [(s.puzzle, s.cell) for s in got.scopes] == [("relu", 2)]
+
+
 # ---------------------------------------------------------------- helpers and their givens
 
 

@@ -193,3 +193,9 @@ def test_the_learner_notebooks_blank_cell_is_untouched() -> None:
     jax = load_set("jax")
     got = _module_answers(read_submission(HOSTILE / "learner_2024.ipynb", jax).source, jax)
     assert got == {"id": False, "neg": False, "relu": False, "index": False, "emean": True}
+
+
+def test_an_annotated_lambda_is_an_answer_too() -> None:
+    relu = load_set("jax").get("relu")
+    assert _answer_in("jac_relu: Callable = lambda x: np.zeros((O, I))\n", relu, "jac")
+    assert not _answer_in("jac_relu: Callable = lambda x: (Os == Is) * (x > 0)\n", relu, "jac")

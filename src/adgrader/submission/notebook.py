@@ -681,6 +681,14 @@ def _kept(stmt: ast.stmt, givens: frozenset[str]) -> bool:
     return False
 
 
+def _without_skipped(stmt: ast.stmt) -> ast.stmt:
+    """An `import` statement without the modules the grader skips."""
+    if isinstance(stmt, ast.Import):
+        kept = [a for a in stmt.names if a.name.split(".")[0] not in SKIPPED_MODULES]
+        return ast.Import(names=kept)
+    return stmt
+
+
 def _import_rows(stmt: ast.stmt, rows: list[str]) -> list[tuple[int, str]]:
     """An import without the modules the grader skips (`import jax.numpy as np, torch`)."""
     if isinstance(stmt, ast.Import):
@@ -758,7 +766,7 @@ def _assemble(
                     continue
                 seen_imports.add(key)
                 taken = _import_rows(stmt, rows)
-                bound = bound_names(stmt)
+                bound = bound_names(_without_skipped(stmt))
             elif started and _kept(stmt, givens):
                 taken = statement_rows(rows, stmt)
                 bound = bound_names(stmt)

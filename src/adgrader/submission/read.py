@@ -48,8 +48,25 @@ class Submission:
     selected puzzle gets its status, and the message is said once). For a notebook,
     `lines` maps a line of `source` to (cell, line in cell), `found` maps each puzzle
     answered to its cell, and `broken` holds the puzzles whose answer cell does not
-    parse. `scopes` and `names` tell the answer process which puzzle's givens each
-    top-level statement and name belongs to. `notes` are worded for the learner.
+    parse. `notes` are worded for the learner.
+
+    `scopes` say how the answer process is to run `source`, so that a learner's own
+    code stands as in the notebook (tests/test_submission.py `run_by_scopes` does it
+    plainly):
+
+    1. run the top-level statements scope by scope, in order, each statement on its
+       own (`compile(ast.Module([stmt], []), ...)` keeps its line); before a scope with
+       a puzzle, bind that puzzle's givens, as its notebook cell did. A statement that
+       fails is kept aside with its error, never fatal;
+    2. after a scope with a puzzle, keep a copy of the names: that puzzle's names;
+    3. for each puzzle graded: its copy (else the final names), its givens over them,
+       then again the failed statements of puzzle-less scopes (a `.py` file's
+       `eye = 1.0 * (Os == Is)` fails while loading and runs here with the givens);
+       every function the submission defined is rebound to these names, so a helper
+       called by the answer sees the givens of the puzzle graded.
+
+    An answer that then fails on a name whose statement failed says which and where:
+    `names[name].where()` ("cell 7, line 11" or "line 12") and the kept error.
     """
 
     path: Path
