@@ -151,3 +151,12 @@ def test_misfits_are_counted(tmp_path: Path, sets: list[PuzzleSet]) -> None:
     assert fit(sub, jax, sets).answered == ("view",)
     assert fit(sub, jax, sets).misfits == ("jac_nope",)
     assert fit(sub, classic, sets).misfits == ("jac_view", "jac_nope")
+
+
+def test_a_2022_notebook_checked_as_jax_is_told_to_try_classic(
+    tmp_path: Path, sets: list[PuzzleSet]
+) -> None:
+    path, _, _ = write_notebook(tmp_path / "b.ipynb", CLASSIC_LIBRARY, classic_blocks(True))
+    sub = read_submission(path)
+    assert better_set(sub, "jax", sets) == "classic"
+    assert better_set(sub, "classic", sets) is None

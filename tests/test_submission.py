@@ -379,6 +379,21 @@ def test_which_statements_of_a_cell_are_kept(jax_set: PuzzleSet) -> None:
     assert [(s.puzzle, s.cell) for s in got.scopes] == [("relu", 2)]
 
 
+def test_a_helper_cell_before_any_header_stands(jax_set: PuzzleSet) -> None:
+    """Only the notebook's own library cell gives just its imports."""
+    from adgrader.submission.notebook import extract
+
+    cells = [
+        ("code", "!pip install -qqq chalk\nimport chalk\nimport numpy as onp\nv = cmap()"),
+        ("code", "def diag(v):\n    return v * (Os == Is)\nTWO = 2.0"),
+        ("code", "def jac_relu(x):\n    return diag(x > 0)"),
+    ]
+    got = extract(cells, jax_set)
+    assert "import numpy as onp" in got.source and "cmap" not in got.source
+    assert "def diag(v):" in got.source and "TWO = 2.0" in got.source
+    assert got.names["diag"].puzzle is None and got.names["jac_relu"].puzzle == "relu"
+
+
 # ---------------------------------------------------------------- helpers and their givens
 
 
@@ -459,3 +474,16 @@ def test_a_notebooks_helpers_see_the_givens_of_their_cells(jax_set: PuzzleSet) -
 
 def _line(text: str, needle: str) -> int:
     return next(n for n, row in enumerate(text.split("\n"), start=1) if needle in row)
+
+
+def test_a_notebook_without_answers_is_missing_once(tmp_path: Path, jax_set: PuzzleSet) -> None:
+    import nbformat
+
+    book = nbformat.v4.new_notebook()
+    book.cells = [nbformat.v4.new_code_cell("import math\nprint(math.pi)")]
+    path = tmp_path / "empty.ipynb"
+    nbformat.write(book, str(path))
+    got = read_submission(path, jax_set)
+    assert got.unusable is not None and got.unusable.status == "missing"
+    assert got.unusable.summary == "no answers found in the notebook"
+    _fits(got.unusable.message)

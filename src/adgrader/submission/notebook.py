@@ -17,10 +17,10 @@ which the grader binds itself). Each answer keeps the learner's text, renamed:
 - answers already named the adgrader way (`jac_relu`, `fb_relu`, and in the backward
   form `vjp_relu` or the puzzle's class, `class ReLU`) are kept as they are.
 
-Code cells before the first `Problem` header and the first answer (the notebook's
-library cell) give only their imports. A cell that does not parse is left out: if it
-holds an answer, that puzzle is `broken` (one message with the cell, line and a
-caret); the other puzzles are graded.
+A code cell before the first `Problem` header that installs with `!pip` or imports
+what only draws (the notebook's library cell) gives only its imports. A cell that
+does not parse is left out: if it holds an answer, that puzzle is `broken` (one
+message with the cell, line and a caret); the other puzzles are graded.
 
 Where things came from: `lines` maps each module line to (cell, line in cell);
 `scopes` says, for each run of module lines, the puzzle whose givens were in force
@@ -225,6 +225,7 @@ class _Parsed:
     text: str
     tree: ast.Module | None
     answers: list[_Answer]
+    raw: str = ""  # with its shell and magic lines
 
 
 def extract(notebook: Path | Sequence[Cell], pset: PuzzleSet) -> Extracted:
@@ -268,7 +269,7 @@ def extract(notebook: Path | Sequence[Cell], pset: PuzzleSet) -> Extracted:
                         line=getattr(exc, "lineno", None),
                     )
                 )
-                parsed.append(_Parsed(number, cleaned, None, []))
+                parsed.append(_Parsed(number, cleaned, None, [], text))
                 continue
             broken.error = Unusable(
                 "error",
@@ -278,11 +279,11 @@ def extract(notebook: Path | Sequence[Cell], pset: PuzzleSet) -> Extracted:
             )
             _spend(header, [broken])
             answers.append(broken)
-            parsed.append(_Parsed(number, cleaned, None, [broken]))
+            parsed.append(_Parsed(number, cleaned, None, [broken], text))
             continue
         rows = cleaned.split("\n")
         cell_answers = _own_cell(list(_answers_in(number, tree, rows, pset, by_id, fresh)))
-        parsed.append(_Parsed(number, cleaned, tree, cell_answers))
+        parsed.append(_Parsed(number, cleaned, tree, cell_answers, text))
         if not cell_answers:
             for line, name in commented_answers(cleaned)[:1]:
                 notes.append(
@@ -738,14 +739,13 @@ def _assemble(
         else:
             found[pid] = answer.cell
     seen_imports: set[str] = set()
-    started = False  # past the library cell: a Problem header or an answer was seen
     scope: str | None = None
 
     for cell in parsed:
         if cell.tree is None:
             continue
-        past_header = first_header is not None and cell.number > first_header
-        started = started or bool(cell.answers) or past_header
+        before = first_header is None or cell.number < first_header
+        library = before and not cell.answers and _library(cell)
         mine = [winning[id(a)] for a in cell.answers if id(a) in winning]
         if mine:
             scope = mine[0]
@@ -767,7 +767,7 @@ def _assemble(
                 seen_imports.add(key)
                 taken = _import_rows(stmt, rows)
                 bound = bound_names(_without_skipped(stmt))
-            elif started and _kept(stmt, givens):
+            elif not library and _kept(stmt, givens):
                 taken = statement_rows(rows, stmt)
                 bound = bound_names(stmt)
             else:
@@ -786,6 +786,19 @@ def _assemble(
         if emitted:
             scopes.append(Scope(first_line, len(out), scope, cell.number))
     return Extracted("\n".join(out) + "\n", lines, found, notes, broken, scopes, names, ignored)
+
+
+def _library(cell: _Parsed) -> bool:
+    """Whether a cell before the first puzzle is the notebook's library cell (it
+    installs with `!pip`, or imports what only draws): only its imports are taken."""
+    if cell.tree is None:
+        return True
+    shell = any(row.lstrip().startswith("!") for row in cell.raw.split("\n"))
+    drawing = any(
+        isinstance(stmt, ast.Import | ast.ImportFrom) and not _kept(stmt, frozenset())
+        for stmt in cell.tree.body
+    )
+    return shell or drawing
 
 
 def _module_name(answer: _Answer) -> str:
