@@ -36,7 +36,7 @@ class Fit:
     set: str
     answered: tuple[str, ...]  # puzzles with an answer whose arguments fit
     native: int  # of those, answered in the set's own form
-    misfits: tuple[str, ...]  # answer-like names that fit no puzzle of the set
+    misfits: tuple[str, ...]  # answer-like names fitting no puzzle; notebook cells placed by order
 
     @property
     def rank(self) -> tuple[int, int, int]:
