@@ -210,7 +210,7 @@ def test_a_missing_backward_answer_names_the_class_and_the_function(tmp_path: Pa
     report = grade_source(tmp_path, "x = 1\n", "scalar", "relu")
     assert report.puzzles[0].status == "missing"
     assert report.puzzles[0].message == (
-        "no answer: define class ReLU (forward and backward) or def vjp_relu(x, g)"
+        "no answer: add class ReLU (forward, backward)\nor def vjp_relu(x, g)"
     )
 
 

@@ -56,7 +56,8 @@ def parse(source: str) -> ast.Module | None:
 
 
 def find_answer(tree: ast.Module, puzzle: Puzzle, prefer: str) -> Answer | None:
-    """The top-level definition that answers `puzzle`, preferring the set's form."""
+    """The top-level definition that answers `puzzle`, preferring the set's form; of
+    several definitions of one name, the last (the one Python keeps)."""
     names = puzzle.answer_names()
     defs: dict[str, ast.FunctionDef | ast.Lambda | ast.ClassDef] = {}
     for stmt in tree.body:
@@ -66,6 +67,12 @@ def find_answer(tree: ast.Module, puzzle: Puzzle, prefer: str) -> Answer | None:
             for target in stmt.targets:
                 if isinstance(target, ast.Name):
                     defs[target.id] = stmt.value
+        elif (  # `jac_relu: Callable = lambda x: ...`
+            isinstance(stmt, ast.AnnAssign)
+            and isinstance(stmt.value, ast.Lambda)
+            and isinstance(stmt.target, ast.Name)
+        ):
+            defs[stmt.target.id] = stmt.value
     for form in form_order(prefer):
         for name in names[form]:
             if name in defs:

@@ -110,15 +110,24 @@ class Puzzle:
             "backward": (self.backward_class, f"vjp_{self.id}"),
         }
 
+    def answer_hint(self, form: str) -> str:
+        """How an answer in `form` starts: `def jac_relu(x)`, `def fb_relu(x)`,
+        `def vjp_sum(x, g)`, or for a puzzle of single numbers `class ReLU`."""
+        args = ", ".join(self.arg_names)
+        if form == "backward":
+            if self.scalar:
+                return f"class {self.backward_class}"
+            return f"def vjp_{self.id}({args}, g)"
+        return f"def {'fb' if form == 'dx' else 'jac'}_{self.id}({args})"
+
     def missing_message(self, prefer: str) -> str:
-        """What to define when a submission has no answer, the set's own form first."""
-        names = {
-            "jac": f"def jac_{self.id}({', '.join(self.arg_names)})",
-            "dx": f"def fb_{self.id}({', '.join(self.arg_names)})",
-            "backward": f"class {self.backward_class} (forward and backward) "
-            f"or def vjp_{self.id}({', '.join((*self.arg_names, 'g'))})",
-        }
-        return f"no answer: define {names[prefer]}"
+        """What to write when a submission has no answer, in the set's own form: a first
+        line of at most 60 columns, then (a backward class) the other way to answer."""
+        text = f"no answer: add {self.answer_hint(prefer)}"
+        if prefer == "backward" and self.scalar:
+            args = ", ".join((*self.arg_names, "g"))
+            text += f" (forward, backward)\nor def vjp_{self.id}({args})"
+        return text
 
 
 @dataclass(frozen=True)

@@ -91,3 +91,45 @@ def starter_file(pset: PuzzleSet, form: str) -> str:
         f"# adgrader show <id> explains a puzzle; adgrader hint <id> gives a hint.\n"
     )
     return head + "".join(f"\n\n{comment(p)}{render(p)}" for p in pset.puzzles)
+
+
+# ---------------------------------------------------------------- the notebooks' blank cells
+
+# What the notebooks' blank answer cells hold, per puzzle id, as the answer part of
+# the form: the `jac` body's returned expression (2024 notebook, every published
+# version), or one `dx`/`dy` lambda per input (2022 notebook). An answer still equal
+# to one of these, or to its form's `adgrader init` stub, has not been attempted.
+# The 2024 notebook once stubbed Id with `2 + Is[None, :]`, which is the right
+# answer: it is left out, so nobody is told a right answer is "not attempted".
+NOTEBOOK_BLANKS: dict[str, dict[str, tuple[str, ...]]] = {
+    "jac": {
+        "id": ("0 * Is[None, :]",),
+        "cos": ("0. * Is[None, :]",),
+        "mean": ("0 * Is[None, :]",),
+        "prod": ("0 * Is[None, :]",),
+        "repeat": ("0 * Os",),
+        "repeat_scale": ("0 * Os",),
+        "neg": ("0 * (Os + Is)",),
+        "relu": ("0 * (Os + Is)",),
+        "index": ("0 * (Os + Is)",),
+        "cumsum": ("0 * (Os + Is)",),
+        "running_mean": ("0 * (Os + Is)",),
+        "sort": ("0 * (Os + Is)",),
+        "emean": ("0 * (Os + Is), 0 * (Os + Is)",),
+        "mul": ("0 * (Os + Is), 0 * (Os + Is)",),
+        "conv1d": ("0 * (Is + Os), 0 * (Os + Ws)",),
+        "view": ("0 * Os + Is + Js",),
+        "transpose": ("0 * (Os + Is + Ps + Js)",),
+        "mean_reduce": ("0 * (Is + Os + Js)",),
+        "matmul": ("0 * (Os == Is), 0 * (Os == Js)",),
+        "conv2d": ("0 * (Os + Is), 0 * (Os + Js)",),
+    },
+    # Every 2022 blank is `dx = lambda i, o: 0` (and `dy = ...: 0`), as the init
+    # stub; one published version stubbed Product's with 1.
+    "dx": {"prod": ("lambda i, o: 1",)},
+}
+
+
+def notebook_blanks(puzzle: Puzzle, form: str) -> tuple[str, ...]:
+    """The notebooks' blank answer parts for `puzzle` in `form` (see NOTEBOOK_BLANKS)."""
+    return NOTEBOOK_BLANKS.get(form, {}).get(puzzle.id, ())
