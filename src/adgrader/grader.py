@@ -116,7 +116,7 @@ class Grader:
     def grade(self, text: str, puzzle: str, *, seed: int | None = None, id: Any = None) -> Graded:
         """Grade one answer to `puzzle`: a model's reply (the first fenced Python block
         that defines the answer is taken) or plain source text."""
-        from .grading.stages import Source, grade_source
+        from .grading.stages import grade_source
 
         self.start()
         spec = self.pset.get(puzzle)
@@ -136,7 +136,7 @@ class Grader:
             run_seed = options.resolved_seed()
         else:
             report = grade_source(
-                Source(found.padded), f"{spec.id} reply", self.pset, options, self._launcher
+                found.padded, f"{spec.id} reply", self.pset, options, self._launcher
             )
             result, isolation, run_seed = report.puzzles[0], report.isolation, report.seed
         return Graded(

@@ -129,6 +129,10 @@ class Report:
     # `python` (guards in Python only; see README, "Trust model"), or `none` when no
     # code of the submission ran (it could not be read, or had no answers).
     isolation: str = "none"
+    set_note: str = ""  # why this set, when it was not asked for: "named by its ... line"
+    problem: str = ""  # why nothing could be graded (a syntax error...), said once
+    notes: list[str] = field(default_factory=list)  # what reading the file noticed
+    hint: str = ""  # e.g. "these look like classic answers: try --set classic"
 
     @property
     def score(self) -> float:

@@ -90,7 +90,7 @@ class Setup:
     forbid_autodiff: bool
     jail: bool
     limits: Limits
-    statement_puzzles: tuple[tuple[int, str], ...] = ()
+    scopes: tuple[tuple[int, int, str | None], ...] = ()
 
 
 class AnswerProcess:
@@ -135,7 +135,7 @@ class AnswerProcess:
                 cpu_seconds=int(setup.limits.whole_file(len(puzzles))) + 5,
             ),
             puzzles=tuple(puzzle_job(p) for p in puzzles),
-            statement_puzzles=setup.statement_puzzles,
+            scopes=setup.scopes,
         )
         self._job = protocol.encode(job)
 

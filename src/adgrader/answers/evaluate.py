@@ -10,15 +10,12 @@ and `f`, as each notebook cell did.
 
 from __future__ import annotations
 
-import ast
-import traceback
 import types
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
-from ..spec.scope import puzzle_names
 from .backward import (
     Context,
     class_methods,
@@ -27,21 +24,13 @@ from .backward import (
     split_gradients,
     stack_rows,
 )
-from .guard import opaque
 from .indexfn import IndexFnError, jacobian_from_index_fn
+from .namespaces import AnswerError, Namespaces, describe
 from .protocol import Found, Job, PuzzleJob
-from .standins import notebook_array, submission_names
+from .standins import notebook_array
 
 MAX_ENTRIES = 5_000_000
 Arrays = dict[str, np.ndarray]
-
-
-class AnswerError(Exception):
-    """An answer misbehaved; the message is meant for the learner."""
-
-    def __init__(self, message: str, line: int | None = None) -> None:
-        super().__init__(message)
-        self.line = line
 
 
 class Submission:
@@ -52,48 +41,23 @@ class Submission:
         self.jax = jax
         self.path = path
         self.puzzles = {p.id: p for p in job.puzzles}
-        self.module: dict[str, Any] = {}
-        self._names: dict[str, dict[str, Any]] = {}
-        self._scopes: dict[str, dict[str, Any]] = {}
+        self.names = Namespaces(job, jax, path)
         self._jitted: dict[tuple[str, int, bool], Any] = {}
         self._untraceable: set[tuple[str, int, bool]] = set()
 
-    # ------------------------------------------------------------ loading
+    @property
+    def module(self) -> dict[str, Any]:
+        return self.names.module
 
     def load(self, source: str) -> None:
-        """Execute the submission's top level once, in a fresh namespace; AnswerError
-        if it does not parse or fails. A statement the job assigns to a puzzle (a
-        notebook cell's helper) runs with that puzzle's givens, as in the notebook."""
-        self.module = {
-            "__name__": "submission",
-            "__file__": self.path,
-            "__builtins__": __builtins__,
-        }
-        self.module.update(submission_names(self.jax))
-        try:
-            tree = ast.parse(source, self.path)
-        except SyntaxError as exc:
-            text = (exc.text or "").rstrip("\n")
-            where = f"line {exc.lineno}" + (f", column {exc.offset}" if exc.offset else "")
-            detail = f": {text.strip()}" if text.strip() else ""
-            raise AnswerError(f"syntax error at {where}: {exc.msg}{detail}", exc.lineno) from None
-        scopes = dict(self.job.statement_puzzles)
-        parts = [tree.body] if not scopes else [[stmt] for stmt in tree.body]
-        flags = 0
-        try:
-            for body in parts:
-                owner = scopes.get(body[0].lineno) if body else None
-                if owner in self.puzzles:
-                    self.module.update(self.names_for(owner))
-                flags |= _future_flags(body)
-                module = ast.Module(body=body, type_ignores=[])
-                exec(
-                    compile(module, self.path, "exec", flags=flags, dont_inherit=True), self.module
-                )
-        except BaseException as exc:  # SystemExit and KeyboardInterrupt included: report, go on
-            raise AnswerError(
-                f"the submission failed while loading: {describe(exc)}", self.line_of(exc)
-            ) from None
+        """Run the submission's top level (see `namespaces`); AnswerError if it cannot."""
+        self.names.run(source)
+
+    def bound(self, fn: Any, pid: str) -> Any:
+        return self.names.bound(fn, pid)
+
+    def line_of(self, exc: BaseException | None) -> int | None:
+        return self.names.line_of(exc)
 
     def find_answers(self) -> dict[str, Found]:
         """For each puzzle: which definition answers it, in which form, at which line."""
@@ -111,42 +75,6 @@ class Submission:
                 ignored = tuple(n for _, n in candidates[1:])
                 found[pid] = Found(form=form, name=name, line=line, ignored=ignored)
         return found
-
-    # ------------------------------------------------------------ scopes
-
-    def names_for(self, pid: str) -> dict[str, Any]:
-        """The puzzle's dims, givens and `f` (which gives no derivatives: see `opaque`)."""
-        if pid not in self._names:
-            spec = self.puzzles[pid]
-            names = puzzle_names(
-                dims=spec.dims,
-                givens=spec.givens,
-                f=spec.f,
-                arg_names=[i.name for i in spec.inputs],
-                jax=self.jax,
-                filename=spec.source,
-            )
-            names["f"] = opaque(names["f"], self.jax)
-            self._names[pid] = names
-        return self._names[pid]
-
-    def scope(self, pid: str) -> dict[str, Any]:
-        """The submission's names with the puzzle's on top, every function of the file
-        bound to it: an answer, and each helper it calls, sees this puzzle's givens."""
-        if pid not in self._scopes:
-            scope = dict(self.module)
-            scope.update(self.names_for(pid))
-            for key, value in list(scope.items()):
-                if isinstance(value, types.FunctionType) and value.__globals__ is self.module:
-                    scope[key] = rebind(value, scope)
-            self._scopes[pid] = scope
-        return self._scopes[pid]
-
-    def bound(self, fn: Any, pid: str) -> Any:
-        """`fn` with the puzzle's givens and `f` visible, whatever else the file defines."""
-        if isinstance(fn, types.FunctionType) and fn.__globals__ is self.module:
-            return rebind(fn, self.scope(pid))
-        return fn
 
     # ------------------------------------------------------------ evaluating
 
@@ -425,7 +353,8 @@ class Submission:
             return fn(*args)
         except BaseException as exc:
             line = self.line_of(exc) or self.def_line(fn)
-            raise AnswerError(f"{name} raised {describe(exc)}", line) from None
+            why = self.names.why_missing(exc)
+            raise AnswerError(f"{name} raised {describe(exc)}{why}", line) from None
 
     def check_arity(
         self, fn: Any, label: str, in_index: tuple[str, ...], out_index: tuple[str, ...]
@@ -451,38 +380,6 @@ class Submission:
             fn = getattr(fn, "backward", None)
         code = getattr(fn, "__code__", None)
         return code.co_firstlineno if code is not None and code.co_filename == self.path else None
-
-    def line_of(self, exc: BaseException | None) -> int | None:
-        """The last line of the submission on the traceback of `exc`."""
-        if exc is None:
-            return None
-        if isinstance(exc, SyntaxError) and exc.filename == self.path:
-            return exc.lineno
-        line = None
-        for frame, lineno in traceback.walk_tb(exc.__traceback__):
-            if frame.f_code.co_filename == self.path:
-                line = lineno
-        return line
-
-
-def _future_flags(body: list[ast.stmt]) -> int:
-    """Compiler flags of the `from __future__` imports among these statements."""
-    import __future__
-
-    flags = 0
-    for stmt in body:
-        if isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__":
-            for alias in stmt.names:
-                feature = getattr(__future__, alias.name, None)
-                flags |= getattr(feature, "compiler_flag", 0)
-    return flags
-
-
-def rebind(fn: types.FunctionType, scope: dict[str, Any]) -> types.FunctionType:
-    """The same function (code, defaults, closure) with `scope` as its globals."""
-    new = types.FunctionType(fn.__code__, scope, fn.__name__, fn.__defaults__, fn.__closure__)
-    new.__kwdefaults__ = fn.__kwdefaults__
-    return new
 
 
 def to_array(value: Any, what: str) -> np.ndarray:
@@ -530,11 +427,3 @@ def describe_value(value: Any) -> str:
             return f"an array of shape {shape}"
         kind = "function" if callable(value) else type(value).__name__
     return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
-
-
-def describe(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    first = text[0] if text else ""
-    if len(first) > 200:
-        first = first[:197] + "..."
-    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__

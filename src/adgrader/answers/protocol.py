@@ -132,9 +132,10 @@ class Job(msgspec.Struct, frozen=True):
     jail: bool  # jail the process with the kernel's mechanisms (Linux)
     limits: ResourceLimits
     puzzles: tuple[PuzzleJob, ...]
-    # (first line, puzzle id) of top-level statements that run with that puzzle's
-    # givens bound, as a notebook cell runs after its puzzle's set-up cell
-    statement_puzzles: tuple[tuple[int, str], ...] = ()
+    # (first line, last line, puzzle id or None): runs of top-level statements and the
+    # puzzle whose givens are bound while they run, as a notebook cell ran after its
+    # puzzle's set-up cell (see `submission.Submission`); none: one run, no givens
+    scopes: tuple[tuple[int, int, str | None], ...] = ()
 
 
 # ---------------------------------------------------------------- requests

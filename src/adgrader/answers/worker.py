@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from . import guard, jail, protocol
-from .evaluate import AnswerError, Submission, describe
+from .evaluate import Submission
+from .namespaces import AnswerError, describe
 
 MAX_REQUEST = 64 * 1024 * 1024  # the grading side is trusted; this only stops nonsense
 

@@ -7,7 +7,6 @@ cannot be loaded); 2 a usage, isolation or puzzle-spec error.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -142,23 +141,42 @@ def screen(file: Any = None, width: int | None = None) -> Any:
     return Console(file=file, width=width, highlight=False, soft_wrap=False)
 
 
-def resolve_set(set_name: str | None, submission: str | None) -> str | None:
-    """--set, else the submission's marker line, else None (the default set)."""
-    if set_name or not submission:
-        return set_name
-    from ..submission import declared_set
+def submission_set(
+    submission: str, set_name: str | None, puzzles_dir: str | None
+) -> tuple[Any, Any, str]:
+    """The submission read (never run), the set to grade it against, and why that set:
+    --set, else its `# adgrader: set=NAME` line, else the set its answers fit."""
+    from ..grading.stages import choose_set
+    from ..submission import read_submission
 
-    return declared_set(submission)
+    sub = read_submission(submission)
+    pset, why = choose_set(sub, set_name, puzzles_dir)
+    return sub, pset, why
+
+
+def puzzle_set(puzzle_id: str, set_name: str | None, puzzles_dir: str | None) -> Any:
+    """The set of puzzle `puzzle_id`: --set, else the default set if it has one by that
+    id, else the one other set that has it (said on stderr)."""
+    from .. import spec
+
+    if set_name is not None:
+        return spec.load_set(set_name, puzzles_dir)
+    sets = [spec.load_set(n, puzzles_dir) for n in spec.available_sets(puzzles_dir)]
+    having = [s for s in sets if any(p.id == puzzle_id for p in s.puzzles)]
+    if not having:
+        raise UsageError(f"no puzzle {puzzle_id!r} in any set; `adgrader list` shows them all")
+    if having[0] is not sets[0]:
+        click.secho(f"{puzzle_id} is in set {having[0].id}", err=True, dim=True)
+    return having[0]
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write the whole report or nothing: a temporary file renamed over the target."""
-    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    """Write the whole report or nothing; a file that cannot be written is a usage error."""
+    from ..files import write_atomically as write
+
     try:
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, path)
+        write(path, text)
     except OSError as exc:
-        partial.unlink(missing_ok=True)
         raise UsageError(f"cannot write {str(path)!r}: {exc.strerror}") from None
 
 

@@ -22,11 +22,11 @@ from .base import (
     points_option,
     puzzle_option,
     puzzles_option,
-    resolve_set,
     screen,
     seed_option,
     set_option,
     strict_option,
+    submission_set,
     timeout_option,
     warn_unjailed,
     write_atomically,
@@ -99,9 +99,9 @@ def check(
     Exit status: 0 every puzzle passed, 1 some did not (or the file cannot be
     loaded), 2 a usage, isolation or puzzle-file error.
     """
-    from ..grading.stages import check_against
+    from ..grading.stages import grade_submission
 
-    pset = spec.load_set(resolve_set(set_name, submission), puzzles_dir)
+    sub, pset, why = submission_set(submission, set_name, puzzles_dir)
     if output and not Path(output).resolve().parent.is_dir():
         raise UsageError(f"cannot write {output!r}: its folder does not exist")
     options = Options(
@@ -112,7 +112,7 @@ def check(
         limits=Limits(timeout=timeout),
         require_isolation=require_isolation,
     )
-    report = check_against(submission, pset, options)
+    report = grade_submission(sub, pset, options, set_note=why)
     from .. import report as views
     from ..report import text
 
@@ -298,14 +298,17 @@ def _grade_class(
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out_dir!r} is a file; give a folder")
-    sets: dict[str | None, spec.PuzzleSet] = {}
+    sets: dict[str, spec.PuzzleSet] = {}
 
     def set_of(path: Path) -> spec.PuzzleSet:
-        name = set_name or (resolve_set(None, str(path)) if path.is_file() else None)
-        if name not in sets:
-            sets[name] = spec.load_set(name, puzzles_dir)
-            sets[name].select(options.puzzles)  # an unknown id is a usage error at once
-        return sets[name]
+        if set_name is not None or not path.is_file():
+            pset = spec.load_set(set_name, puzzles_dir)
+        else:  # its own set line, else the set its answers fit
+            pset = submission_set(str(path), None, puzzles_dir)[1]
+        if pset.id not in sets:
+            pset.select(options.puzzles)  # an unknown id is a usage error at once
+            sets[pset.id] = pset
+        return sets[pset.id]
 
     out_screen = screen()
     columns = (

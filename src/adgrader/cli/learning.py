@@ -13,11 +13,12 @@ from ..options import Limits, Options
 from .base import (
     finish,
     main,
+    puzzle_set,
     puzzles_option,
-    resolve_set,
     screen,
     seed_option,
     set_option,
+    submission_set,
     timeout_option,
     write_atomically,
 )
@@ -42,15 +43,14 @@ def list_cmd(
     from ..report import listing
 
     console = screen()
-    name = resolve_set(set_name, submission)
     if submission is None:
-        names = [name] if name else spec.available_sets(puzzles_dir)
+        names = [set_name] if set_name else spec.available_sets(puzzles_dir)
         listing.render([spec.load_set(n, puzzles_dir) for n in names], console)
         return
-    from ..grading.stages import check_against
+    from ..grading.stages import grade_submission
 
-    pset = spec.load_set(name, puzzles_dir)
-    report = check_against(submission, pset, Options(seed=seed))
+    sub, pset, why = submission_set(submission, set_name, puzzles_dir)
+    report = grade_submission(sub, pset, Options(seed=seed), set_note=why)
     listing.render([pset], console, report)
     finish(report.all_passed)
 
@@ -69,7 +69,7 @@ def show(puzzle_id: str, set_name: str | None, puzzles_dir: str | None) -> None:
     """
     from ..report import show as view
 
-    pset = spec.load_set(set_name, puzzles_dir)
+    pset = puzzle_set(puzzle_id, set_name, puzzles_dir)
     view.render(pset.get(puzzle_id), pset, screen())
 
 
@@ -142,7 +142,9 @@ def hint(
     from .. import hints
     from ..spec.formula import plain_math
 
-    pset = spec.load_set(resolve_set(set_name, submission), puzzles_dir)
+    if submission is not None and set_name is None:
+        set_name = submission_set(submission, None, puzzles_dir)[1].id
+    pset = puzzle_set(puzzle_id, set_name, puzzles_dir)
     puzzle = pset.get(puzzle_id)
     folder = Path(submission).resolve().parent if submission else Path.cwd()
     if reset:
@@ -184,7 +186,7 @@ def watch(
 
     if not Path(submission).is_file():
         raise UsageError(f"no such file: {submission!r}")
-    pset = spec.load_set(resolve_set(set_name, submission), puzzles_dir)
+    pset = submission_set(submission, set_name, puzzles_dir)[1]
     console = screen()
 
     def show(report: Any) -> None:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ..answers.launch import ColdStart, ForkServer, Launcher
 from ..errors import AdgraderError, UsageError
+from ..files import write_atomically
 from ..options import Options
 from ..result import Report
 from ..spec import PuzzleSet
@@ -186,9 +187,7 @@ class Gradebook:
         self._file.close()
         rows = [self.done[s] for s in order if s in self.done]
         batch = Batch(self.ids, rows)
-        partial = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        partial.write_text(batch.csv(), encoding="utf-8")
-        os.replace(partial, self.path)
+        write_atomically(self.path, batch.csv())
         return batch
 
 
@@ -244,7 +243,7 @@ def grade_many(
                 futures = {pool.submit(_grade_one, f, psets[f], options, launcher): f for f in todo}
                 for future in as_completed(futures):
                     path, report = futures[future], future.result()
-                    _write(reports / names[path], render_json(report))
+                    write_atomically(reports / names[path], render_json(report))
                     row = Row.of(report)
                     book.add(row)
                     if on_report:
@@ -265,12 +264,6 @@ def _report_names(files: Sequence[Path], root: Path | None) -> dict[Path, str]:
         taken.add(name)
         names[f] = name
     return names
-
-
-def _write(path: Path, text: str) -> None:
-    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)
 
 
 def _launcher(folder: Path) -> Launcher:

@@ -1,9 +1,11 @@
 """Grading one submission, in its stages.
 
-1. read the submission (a .py file, or a notebook's answers, parsed and never run);
-2. static checks: the rules, on the parsed source;
-3. the answer pool: the answers run in jailed child processes, started first so that
-   their start-up overlaps the next stage;
+1. read the submission (a .py file, or a notebook's answers, parsed and never run):
+   a file that cannot be graded at all is said once, and nothing runs;
+2. static checks, on the parsed source: which puzzles have no answer (with "did you
+   mean"), which are still the starter (`todo`: nothing to run), the rules;
+3. the answer pool: the remaining answers run in jailed child processes, started
+   first so that their start-up overlaps the next stage;
 4. points and oracle: seeded points go to the answers as soon as they are drawn, the
    oracle's expected values are computed here meanwhile, redrawn points follow;
 5. verdicts: each puzzle's status from its outcome, the oracle and the rules.
@@ -11,11 +13,12 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,10 +26,20 @@ from .. import caches
 from ..answers.client import AnswerPool, Setup, default_processes
 from ..answers.launch import ColdStart, Launcher
 from ..answers.protocol import Outcome
-from ..errors import IsolationError, UsageError
+from ..errors import IsolationError
 from ..options import DEFAULT_POINTS, DEFAULT_TIMEOUT, Limits, Options
 from ..result import Finding, PuzzleResult, Report, Status
-from ..spec import Puzzle, PuzzleSet, load_set
+from ..spec import Puzzle, PuzzleSet, available_sets, load_set
+from ..submission import (
+    Submission,
+    from_text,
+    missing_message,
+    read_submission,
+    suggest,
+    todo_message,
+    untouched,
+    usual_form,
+)
 from . import rules
 from .verdict import merge, verdict
 
@@ -45,8 +58,10 @@ def check(
     strict: bool = False,
     puzzles_dir: str | os.PathLike[str] | None = None,
 ) -> Report:
-    """Grade `submission` against a set; returns the result model every report renders."""
-    pset = load_set(set, puzzles_dir)
+    """Grade `submission` against a set (default: its marker line, else the set its
+    answers fit); returns the result model every report renders."""
+    sub = read_submission(submission)
+    pset, why = choose_set(sub, set, puzzles_dir)
     options = Options(
         seed=seed,
         points=points,
@@ -54,7 +69,24 @@ def check(
         puzzles=tuple(puzzles),
         limits=Limits(timeout=timeout),
     )
-    return check_against(submission, pset, options)
+    return grade_submission(sub, pset, options, set_note=why)
+
+
+def choose_set(
+    sub: Submission,
+    name: str | None,
+    puzzles_dir: str | os.PathLike[str] | None = None,
+) -> tuple[PuzzleSet, str]:
+    """The set to grade `sub` against, and why: `name` when given, else its marker
+    line, else the set its answers fit best (the default set on a tie)."""
+    if name is not None:
+        return load_set(name, puzzles_dir), ""
+    from ..submission import infer_set
+
+    sets = [load_set(n, puzzles_dir) for n in available_sets(puzzles_dir)]
+    chosen, why = infer_set(sub, sets)
+    named = sub.declared == chosen  # its own set line: nothing to explain
+    return next(s for s in sets if s.id == chosen), "" if named else why
 
 
 def check_against(
@@ -63,43 +95,141 @@ def check_against(
     options: Options | None = None,
     launcher: Launcher | None = None,
 ) -> Report:
-    """Grade `submission` against an already loaded set, in the stages above.
+    """Grade the submission file against an already loaded set, in the stages above.
 
     `launcher` starts the answer processes (default: a fresh interpreter each; batch
     grading and `watch` pass a fork server).
     """
-    path = Path(submission)
-    return grade_source(read_source(path, pset), str(path), pset, options, launcher)
+    return grade_submission(read_submission(submission, pset), pset, options, launcher)
 
 
 def grade_source(
-    source: Source,
+    text: str,
     name: str,
     pset: PuzzleSet,
     options: Options | None = None,
     launcher: Launcher | None = None,
 ) -> Report:
-    """Grade code already read (a file's, a notebook's answers, a model's reply);
-    `name` is what the report calls the submission."""
+    """Grade Python source given as text (a model's reply); `name` names it in reports."""
+    return grade_submission(from_text(name, text), pset, options, launcher)
+
+
+def grade_submission(
+    sub: Submission,
+    pset: PuzzleSet,
+    options: Options | None = None,
+    launcher: Launcher | None = None,
+    *,
+    set_note: str = "",
+) -> Report:
+    """Grade a submission already read: the stages from the static checks on."""
     options = options or Options()
     if options.require_isolation:
         require_isolation()
     started = time.monotonic()
-    path = Path(name)
+    sub = sub.for_set(pset)
     selection = pset.select(options.puzzles)
     seed = options.resolved_seed()
-    if source.unusable is not None:
-        status, message = source.unusable
-        return uniform_report(path, pset, selection, seed, options.points, started, status, message)
-    findings = rule_findings(source.text, pset, selection, options.strict)
+    report = Report(
+        submission=str(sub.path),
+        set=pset.id,
+        seed=seed,
+        points=options.points,
+        puzzles=[],
+        set_note=set_note,
+        notes=[str(n) for n in sub.notes if n.level == "warn"],
+    )
+    if sub.unusable is not None:
+        report.problem = sub.unusable.message
+        report.puzzles = [
+            PuzzleResult(
+                id=p.id,
+                title=p.title,
+                status=sub.unusable.status,
+                message=sub.unusable.summary,
+                line=sub.unusable.line,
+                cell=sub.unusable.cell,
+                max_score=p.score,
+            )
+            for p in selection
+        ]
+        report.duration = time.monotonic() - started
+        return report
+    static = static_checks(sub, pset, selection, options.strict)
+    to_run = [p for p in selection if p.id not in static.settled]
+    results: dict[str, PuzzleResult] = dict(static.settled)
+    if to_run:
+        found, report.isolation = run_answers(sub, pset, to_run, options, seed, static, launcher)
+        results.update(found)
+        if options.require_isolation and report.isolation != "kernel":
+            raise IsolationError(f"{sub.path}: an answer process was not jailed by the kernel")
+    report.puzzles = [place(results[p.id], sub) for p in selection]
+    report.hint = better_set_hint(sub, pset, report)
+    report.duration = time.monotonic() - started
+    return report
+
+
+@dataclass
+class Static:
+    """What the source alone says: puzzles settled without running anything (no
+    answer, a starter, a cell that does not parse), and each answer's rule findings."""
+
+    settled: dict[str, PuzzleResult] = field(default_factory=dict)
+    findings: dict[str, tuple[str, list[Finding]]] = field(default_factory=dict)
+
+
+def static_checks(
+    sub: Submission, pset: PuzzleSet, selection: Sequence[Puzzle], strict: bool
+) -> Static:
+    """Stage 2: settle what needs no running, and find the rules each answer breaks."""
+    found = Static()
+    try:
+        tree = ast.parse(sub.source)
+    except (SyntaxError, ValueError):
+        return found  # the answer process reports it, with its line
+    form = usual_form(tree, pset)
+    for p in selection:
+        result = PuzzleResult(id=p.id, title=p.title, status="missing", max_score=p.score)
+        broken = sub.broken.get(p.id)
+        answer = rules.find_answer(tree, p, pset.form) if broken is None else None
+        if broken is not None:
+            result.status, result.message = broken.status, broken.message
+            result.line, result.cell = broken.line, broken.cell
+        elif answer is None:
+            result.message = missing_message(p, sub.kind, form, suggest(sub.defined, p, pset))
+        elif untouched(answer.node, p, answer.form):
+            result.status, result.message = "todo", todo_message(p, sub.kind, answer.form)
+            result.line, result.form = answer.node.lineno, answer.form
+        else:
+            found.findings[p.id] = (
+                answer.name,
+                rules.check(sub.source, answer, p, pset.rules, strict),
+            )
+            continue
+        found.settled[p.id] = result
+    return found
+
+
+def run_answers(
+    sub: Submission,
+    pset: PuzzleSet,
+    selection: Sequence[Puzzle],
+    options: Options,
+    seed: int,
+    static: Static,
+    launcher: Launcher | None,
+) -> tuple[dict[str, PuzzleResult], str]:
+    """Stages 3 to 5 for the puzzles that need running: their verdicts, and the
+    isolation the answer processes had."""
     oracle_ready = caches.oracle_ready(selection, seed, options.points)
     processes = options.processes or default_processes(len(selection), oracle_ready)
     setup = Setup(
-        source=source.text,
+        source=sub.source,
         form=pset.form,
         forbid_autodiff=forbids_autodiff(pset, options.strict),
         jail=True,
         limits=options.limits,
+        scopes=tuple((s.first, s.last, s.puzzle) for s in sub.scopes),
     )
     with (
         tempfile.TemporaryDirectory(prefix="adgrader-") as tmp,
@@ -108,25 +238,14 @@ def grade_source(
         samples, outcomes = answer_and_sample(pool, selection, seed, options.points, oracle_ready)
         isolation = pool.isolation
         answers = pool.answers
-    if options.require_isolation and isolation != "kernel":
-        raise IsolationError(f"{name}: an answer process was not jailed by the kernel")
-    results = []
+    results = {}
     for p in selection:
-        parsed, found = findings.get(p.id, ("", []))
+        parsed, found = static.findings.get(p.id, ("", []))
         info = answers.get(p.id)
         if info is None or parsed != info.name:
             found = []  # the process graded another definition than the one parsed
-        result = verdict(p, outcomes[p.id], samples[p.id], info, found, pset.form)
-        results.append(relocate(result, source.cells) if source.cells is not None else result)
-    return Report(
-        submission=name,
-        set=pset.id,
-        seed=seed,
-        points=options.points,
-        puzzles=results,
-        duration=time.monotonic() - started,
-        isolation=isolation,
-    )
+        results[p.id] = verdict(p, outcomes[p.id], samples[p.id], info, found, pset.form)
+    return results, isolation
 
 
 def require_isolation() -> None:
@@ -174,64 +293,35 @@ def answer_and_sample(
     return samples, outcomes
 
 
-@dataclass(frozen=True)
-class Source:
-    """The code to grade, why there is none (status, message), and for a notebook where
-    each line of that code stands in it (line -> (cell, line in cell))."""
-
-    text: str = ""
-    unusable: tuple[Status, str] | None = None
-    cells: dict[int, tuple[int, int]] | None = None
-
-
-def read_source(path: Path, pset: PuzzleSet) -> Source:
-    """Only reads the file: a notebook's answers are taken by parsing, never by running
-    it. A non-Python or empty file has every puzzle `missing`; a file that is not UTF-8,
-    or a notebook that cannot be read, has every puzzle `error`.
-    """
-    if not path.exists():
-        raise UsageError(f"no such file: {str(path)!r}")
-    if path.is_dir():
-        raise UsageError(f"{str(path)!r} is a folder; give the submission file (.py or .ipynb)")
-    from ..submission import notebook
-
-    if notebook.is_notebook(path):
-        try:
-            extracted = notebook.extract(path, pset)
-        except UsageError as exc:  # not a readable notebook: every puzzle gets the error
-            return Source(unusable=("error", str(exc)))
-        if not extracted.found:
-            return Source(unusable=("missing", "no answers found in the notebook"))
-        return Source(extracted.source, cells=extracted.lines)
-    if path.suffix != ".py":
-        why = f"{path.name} is not a Python file or notebook: answers go in a .py or .ipynb file"
-        return Source(unusable=("missing", why))
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return Source(unusable=("error", f"cannot read the submission: {exc.strerror}"))
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        why = f"the file is not UTF-8 text (byte {exc.start}); save it as UTF-8"
-        return Source(unusable=("error", why))
-    if not text.strip():
-        return Source(text, unusable=("missing", "the file is empty"))
-    return Source(text)
-
-
-def relocate(result: PuzzleResult, cells: dict[int, tuple[int, int]]) -> PuzzleResult:
-    """Lines of the extracted notebook code, told as (cell, line) of the notebook."""
-
-    def place(line: int | None) -> tuple[int | None, int | None]:
-        return cells.get(line, (None, None)) if line is not None else (None, None)
-
-    result.cell, result.line = place(result.line)
+def place(result: PuzzleResult, sub: Submission) -> PuzzleResult:
+    """A notebook's lines told as (cell, line in the cell); a file's stay as they are."""
+    if not sub.is_notebook:
+        return result
+    if result.cell is None:
+        result.cell, result.line = sub.place(result.line)
     for findings in (result.warnings, result.violations):
         for k, f in enumerate(findings):
-            cell, line = place(f.line)
+            cell, line = sub.place(f.line)
             findings[k] = replace(f, cell=cell, line=line)
     return result
+
+
+def better_set_hint(sub: Submission, pset: PuzzleSet, report: Report) -> str:
+    """`these look like classic answers: try --set classic`, when they clearly do and
+    not everything passed; else ""."""
+    if report.all_passed:
+        return ""
+    from ..submission import better_set
+    from ..submission import better_set_hint as hint
+
+    try:
+        sets = [load_set(n) for n in available_sets()]
+    except Exception:  # another folder of sets, or a broken one: no hint
+        return ""
+    if pset.id not in {s.id for s in sets}:
+        return ""
+    other = better_set(sub, pset.id, sets)
+    return hint(other, sets) if other is not None else ""
 
 
 def uniform_report(
@@ -244,15 +334,22 @@ def uniform_report(
     status: Status,
     message: str,
 ) -> Report:
-    """A report giving every selected puzzle the same status and message."""
+    """A report giving every selected puzzle the same status, the message said once."""
     return Report(
         submission=str(path),
         set=pset.id,
         seed=seed,
         points=points,
         duration=time.monotonic() - started,
+        problem=message,
         puzzles=[
-            PuzzleResult(id=p.id, title=p.title, status=status, message=message, max_score=p.score)
+            PuzzleResult(
+                id=p.id,
+                title=p.title,
+                status=status,
+                message=message.splitlines()[0] if message else "",
+                max_score=p.score,
+            )
             for p in selection
         ],
     )
@@ -264,18 +361,3 @@ def forbids_autodiff(pset: PuzzleSet, strict: bool) -> bool:
         r.name == "no-autodiff" and (r.severity == "error" or (strict and r.severity != "off"))
         for r in pset.rules
     )
-
-
-def rule_findings(
-    source: str, pset: PuzzleSet, selection: Sequence[Puzzle], strict: bool
-) -> dict[str, tuple[str, list[Finding]]]:
-    """For each answered puzzle: the answer's name and the rules it breaks, from the source."""
-    tree = rules.parse(source)
-    if tree is None:
-        return {}
-    found: dict[str, tuple[str, list[Finding]]] = {}
-    for p in selection:
-        answer = rules.find_answer(tree, p, pset.form)
-        if answer is not None:
-            found[p.id] = (answer.name, rules.check(source, answer, p, pset.rules, strict))
-    return found

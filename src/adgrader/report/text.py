@@ -111,9 +111,23 @@ def header(report: Report) -> Text:
         f"isolation {report.isolation}",
         style="dim",
     )
+    if report.set_note:
+        text.append(f"\nset {report.set}: {report.set_note}", style="dim")
     warning = isolation_warning(report)
     if warning:
         text.append(f"\nwarning: {warning}", style="yellow")
+    for note in report.notes:
+        text.append(f"\nnote: {note}", style="yellow")
+    return text
+
+
+def problem(report: Report) -> Text:
+    """Why nothing could be graded, said once: the summary, the line and a caret, what
+    to do."""
+    first, _, rest = report.problem.partition("\n")
+    text = Text(first, style="bold red")
+    if rest:
+        text.append("\n" + rest)
     return text
 
 
@@ -147,6 +161,10 @@ def render(report: Report, console: Console, pset: PuzzleSet | None = None) -> N
     from .heatmap import render_heatmaps
 
     console.print(header(report))
+    if report.problem:
+        console.print(problem(report))
+        console.print(progress(report))
+        return
     console.print(summary(report))
     for p in report.puzzles:
         if p.status in ("failed", "error", "timeout", "violation") or p.warnings:
@@ -155,6 +173,8 @@ def render(report: Report, console: Console, pset: PuzzleSet | None = None) -> N
                 render_heatmaps(p, pset.get(p.id), console)
             console.print()
     console.print(progress(report))
+    if report.hint:
+        console.print(Text(report.hint, style="yellow"))
     hint = next_step(report)
     if hint:
         console.print(Text(hint, style="dim"))
@@ -165,14 +185,13 @@ def render_focus(report: Report, console: Console, pset: PuzzleSet | None = None
     unsolved puzzle in full."""
     console.print(header(report))
     console.print(progress(report, "solved"))
+    if report.problem:  # the file as a whole cannot run (a syntax error mid-edit)
+        console.print(problem(report))
+        return
     solved = [p.id for p in report.puzzles if p.passed and not p.warnings]
     if solved:
         console.print(Text("✓ " + "  ".join(solved), style="green"))
-    unsolved = [p for p in report.puzzles if not p.passed]
-    if len({(p.status, p.message) for p in unsolved}) == 1 and len(unsolved) > 1:
-        # the file as a whole cannot run (a syntax error mid-edit): say it once
-        console.print(Text(f"every puzzle: {unsolved[0].status}", style="red"))
-    elif len(solved) < len(report.puzzles):
+    if len(solved) < len(report.puzzles):
         console.print(summary(report, unsolved_only=True))
     first = next((p for p in report.puzzles if not p.passed), None)
     if first is None:
@@ -186,9 +205,13 @@ def render_focus(report: Report, console: Console, pset: PuzzleSet | None = None
 
 
 def next_step(report: Report) -> str:
-    if report.all_passed:
+    """What to do next: the first puzzle to work on (none when nothing can run)."""
+    if report.all_passed or report.problem:
         return ""
     first = next(p for p in report.puzzles if not p.passed)
-    if first.status == "missing" and report.count("missing") == len(report.puzzles):
-        return "No answers found: name them jac_<id> or fb_<id> (see `adgrader list`)."
+    if report.count("missing") == len(report.puzzles):
+        return (
+            f"No answers found: {first.message.splitlines()[0]}, and so on "
+            "(`adgrader init FILE` writes a starter for every puzzle)."
+        )
     return f"Next: {first.id} ({first.title}). Re-run with -p {first.id} to check just that one."

@@ -28,7 +28,7 @@ from __future__ import annotations
 from .infer import better_set, better_set_hint, infer_set
 from .marker import declared_set
 from .model import Kind, Note, Origin, Scope, Unusable
-from .read import Submission, read_submission
+from .read import Submission, from_text, read_submission
 from .suggest import missing_message, suggest, todo_message, usual_form
 from .untouched import untouched
 
@@ -42,6 +42,7 @@ __all__ = [
     "better_set",
     "better_set_hint",
     "declared_set",
+    "from_text",
     "infer_set",
     "missing_message",
     "read_submission",

@@ -348,6 +348,13 @@ def _read_file(path: Path, data: bytes) -> Submission:
         marker = declared_in(data[:4096].decode("utf-8", errors="replace"))
         declared, declared_at = (marker[0], f"line {marker[1]}") if marker else (None, "")
         return Submission(path, "file", declared=declared, declared_at=declared_at, unusable=text)
+    return from_text(path, text)
+
+
+def from_text(path: str | os.PathLike[str], text: str) -> Submission:
+    """A `.py` submission given as text (a model's reply, say); `path` names it."""
+    path = Path(path)
+    data = text.encode("utf-8", errors="replace")
     marker = declared_in(text)
     declared, declared_at = (marker[0], f"line {marker[1]}") if marker else (None, "")
     base = Submission(path, "file", text, declared, declared_at)
