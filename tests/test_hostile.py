@@ -119,8 +119,8 @@ CASES: dict[str, tuple[tuple[str, ...], dict[str, tuple[str, str]], dict[str, ob
         },
         {},
     ),
-    "not_utf8.py": (("neg",), {"neg": ("error", "not UTF-8")}, {}),
-    "answers.txt": (("neg",), {"neg": ("missing", "not a Python file")}, {}),
+    "not_utf8.py": (("neg",), {"neg": ("error", "saved as UTF-16")}, {}),
+    "answers.txt": (("neg",), {"neg": ("error", "not a Python file")}, {}),
 }
 
 

@@ -51,7 +51,18 @@ def test_init_writes_stubs_that_run_and_fail(tmp_path: Path, grade: Grade) -> No
     assert f"def jac_matmul(x, y):\n    return {zeros}, {zeros}" in text
     assert "# 20. Matmul (matmul)" in text
     report = grade(target, "classic", puzzles=("id", "sort", "matmul"))
-    assert [p.status for p in report.puzzles] == ["failed", "failed", "failed"]
+    # untouched, the stubs are not attempted yet: no table of wrong entries, no score
+    assert [p.status for p in report.puzzles] == ["todo", "todo", "todo"]
+    assert report.puzzles[0].message == "not attempted yet: still the starter"
+    # one changed stub is an attempt, graded and failed like any other answer
+    target.write_text(
+        text.replace(
+            "def jac_id(x):\n    return np.zeros((1, 1))",
+            "def jac_id(x):\n    return 2 + np.zeros((1, 1))",
+        )
+    )
+    again = grade(target, "classic", puzzles=("id",), seed=1)
+    assert again.puzzles[0].status == "failed"
 
 
 def test_init_never_overwrites_without_force(tmp_path: Path) -> None:
@@ -153,4 +164,5 @@ def test_the_watch_screen_says_a_file_wide_error_once(grade: Grade) -> None:
     console = Console(file=io.StringIO(), width=80)
     render_focus(report, console, load_set("jax"))
     out = console.file.getvalue()
-    assert "every puzzle: error" in out and out.count("syntax error at line 5") == 1
+    assert out.count("syntax error at line 5") == 1 and "5 | def jac_relu(x)" in out
+    assert "Negation" not in out  # no table of twenty copies of the same error

@@ -586,7 +586,7 @@ def test_blank_jax_notebook(tmp_path: Path, jax_set: PuzzleSet) -> None:
     report = _grade(tmp_path, got, "jax", puzzles=("id", "cos", "relu", "view", "conv2d"))
     status = {p.id: p.status for p in report.puzzles}
     assert status["id"] == "passed"  # the 2024 notebook's stub for Id is already right
-    assert all(status[p] in ("failed", "error") for p in ("cos", "relu", "view", "conv2d"))
+    assert all(status[p] == "todo" for p in ("cos", "relu", "view", "conv2d"))
 
 
 # ---------------------------------------------------------------- 2024, filled and edited
@@ -739,7 +739,7 @@ def test_blank_classic_notebook(tmp_path: Path, classic_set: PuzzleSet) -> None:
     line = _source_line(got.source, "def fb_conv2d(")
     assert got.lines[line + 4] == (where["conv2d"], 5)  # its dx line
     report = _grade(tmp_path, got, "classic", puzzles=("relu", "mean_reduce", "conv2d"))
-    assert all(p.status in ("failed", "error") for p in report.puzzles)
+    assert [p.status for p in report.puzzles] == ["todo", "todo", "todo"]
 
 
 @pytest.fixture(scope="module")

@@ -38,6 +38,8 @@ class Options:
     puzzles: tuple[str, ...] = ()  # the selection; empty means every puzzle
     limits: Limits = field(default_factory=Limits)
     processes: int | None = None  # answer processes per submission; None: by cores
+    # an answer still equal to its starter is `todo` and does not run (validate runs it)
+    starters_are_todo: bool = True
     # refuse to grade unless the kernel jails answers (default: $ADGRADER_REQUIRE_ISOLATION)
     require_isolation: bool = field(default_factory=lambda: env_flag("ADGRADER_REQUIRE_ISOLATION"))
 

@@ -118,7 +118,8 @@ class AnswerProcess:
         self._incoming: queue.Queue[_Request | None] = queue.Queue()
         self._seq = 0
         self._child: Child | None = None
-        self._failure: Outcome | None = None  # why every request fails (the file cannot load)
+        self._failure: Outcome | None = None  # why every request fails from now on
+        self.load_error: Outcome | None = None  # the submission itself failed to load
         self._events: queue.Queue[tuple[float, protocol.Event | Exception | None]] = queue.Queue()
         self._requests_fd: int | None = None
         self._driver: threading.Thread | None = None
@@ -222,6 +223,7 @@ class AnswerProcess:
         if loaded.error is not None:
             self._kill()
             self._failure = Outcome("error", message=loaded.error, line=loaded.line)
+            self.load_error = self._failure
             return
         self.answers.update(loaded.answers)
 
@@ -460,6 +462,12 @@ class AnswerPool:
     @property
     def answers(self) -> dict[str, Found]:
         return {pid: info for m in self._members for pid, info in m.answers.items()}
+
+    @property
+    def load_error(self) -> Outcome | None:
+        """Why the submission could not be loaded, if it could not (the same in every
+        process: the file's top level failed)."""
+        return next((m.load_error for m in self._members if m.load_error is not None), None)
 
     @property
     def isolation(self) -> str:

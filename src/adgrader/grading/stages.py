@@ -155,14 +155,30 @@ def grade_submission(
         ]
         report.duration = time.monotonic() - started
         return report
-    static = static_checks(sub, pset, selection, options.strict)
+    static = static_checks(sub, pset, selection, options)
     to_run = [p for p in selection if p.id not in static.settled]
     results: dict[str, PuzzleResult] = dict(static.settled)
     if to_run:
-        found, report.isolation = run_answers(sub, pset, to_run, options, seed, static, launcher)
-        results.update(found)
-        if options.require_isolation and report.isolation != "kernel":
+        ran = run_answers(sub, pset, to_run, options, seed, static, launcher)
+        report.isolation = ran.isolation
+        if options.require_isolation and ran.isolation != "kernel":
             raise IsolationError(f"{sub.path}: an answer process was not jailed by the kernel")
+        if ran.load_error is not None:  # the file as a whole: said once, like a syntax error
+            report.problem = load_problem(sub, ran.load_error)
+            report.puzzles = [
+                PuzzleResult(
+                    id=p.id,
+                    title=p.title,
+                    status="error",
+                    message=report.problem.splitlines()[0],
+                    line=ran.load_error.line,
+                    max_score=p.score,
+                )
+                for p in selection
+            ]
+            report.duration = time.monotonic() - started
+            return report
+        results.update(ran.results)
     report.puzzles = [place(results[p.id], sub) for p in selection]
     report.hint = better_set_hint(sub, pset, report)
     report.duration = time.monotonic() - started
@@ -179,7 +195,7 @@ class Static:
 
 
 def static_checks(
-    sub: Submission, pset: PuzzleSet, selection: Sequence[Puzzle], strict: bool
+    sub: Submission, pset: PuzzleSet, selection: Sequence[Puzzle], options: Options
 ) -> Static:
     """Stage 2: settle what needs no running, and find the rules each answer breaks."""
     found = Static()
@@ -197,17 +213,27 @@ def static_checks(
             result.line, result.cell = broken.line, broken.cell
         elif answer is None:
             result.message = missing_message(p, sub.kind, form, suggest(sub.defined, p, pset))
-        elif untouched(answer.node, p, answer.form):
+        elif options.starters_are_todo and untouched(answer.node, p, answer.form):
             result.status, result.message = "todo", todo_message(p, sub.kind, answer.form)
             result.line, result.form = answer.node.lineno, answer.form
         else:
             found.findings[p.id] = (
                 answer.name,
-                rules.check(sub.source, answer, p, pset.rules, strict),
+                rules.check(sub.source, answer, p, pset.rules, options.strict),
             )
             continue
         found.settled[p.id] = result
     return found
+
+
+@dataclass
+class Ran:
+    """What running the answers gave: a verdict per puzzle, the isolation the answer
+    processes had, and why the file could not load, if it could not."""
+
+    results: dict[str, PuzzleResult]
+    isolation: str
+    load_error: Outcome | None = None
 
 
 def run_answers(
@@ -218,9 +244,8 @@ def run_answers(
     seed: int,
     static: Static,
     launcher: Launcher | None,
-) -> tuple[dict[str, PuzzleResult], str]:
-    """Stages 3 to 5 for the puzzles that need running: their verdicts, and the
-    isolation the answer processes had."""
+) -> Ran:
+    """Stages 3 to 5 for the puzzles that need running."""
     oracle_ready = caches.oracle_ready(selection, seed, options.points)
     processes = options.processes or default_processes(len(selection), oracle_ready)
     setup = Setup(
@@ -238,6 +263,9 @@ def run_answers(
         samples, outcomes = answer_and_sample(pool, selection, seed, options.points, oracle_ready)
         isolation = pool.isolation
         answers = pool.answers
+        load_error = pool.load_error
+    if load_error is not None:
+        return Ran({}, isolation, load_error)
     results = {}
     for p in selection:
         parsed, found = static.findings.get(p.id, ("", []))
@@ -245,7 +273,24 @@ def run_answers(
         if info is None or parsed != info.name:
             found = []  # the process graded another definition than the one parsed
         results[p.id] = verdict(p, outcomes[p.id], samples[p.id], info, found, pset.form)
-    return results, isolation
+    return Ran(results, isolation)
+
+
+def load_problem(sub: Submission, error: Outcome) -> str:
+    """The file's load error, said once: what failed, where, the line, what to do."""
+    cell, line = sub.place(error.line)
+    where = f"cell {cell}, line {line}" if cell is not None else f"line {line}"
+    message = error.message.removeprefix("the submission failed while loading: ")
+    lines = [
+        f"the file failed while loading, at {where}:" if line else "the file failed while loading:",
+        f"  {message}",
+    ]
+    if error.line is not None:
+        text = sub.source.split("\n")[error.line - 1 : error.line]
+        if text and text[0].strip():
+            lines.append(f"  {line} | {text[0].strip()[:70]}")
+    lines.append("Fix it: the file's top level must run before any answer can be graded.")
+    return "\n".join(lines)
 
 
 def require_isolation() -> None:

@@ -51,7 +51,7 @@ def value_scales(puzzle: Puzzle, sample: Sample) -> dict[str, float]:
 
     scales = {"value": largest(e.value for e in sample.expected)}
     for n in puzzle.arg_names:
-        scales[f"vjp_{n}"] = largest(e.vjp[n] for e in sample.expected)
+        scales[f"vjp_{n}"] = largest(e.vjp[n] for e in sample.expected if n in e.vjp)
     return scales
 
 

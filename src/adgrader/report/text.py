@@ -210,8 +210,9 @@ def next_step(report: Report) -> str:
         return ""
     first = next(p for p in report.puzzles if not p.passed)
     if report.count("missing") == len(report.puzzles):
+        todo = first.message.splitlines()[0].removeprefix("no answer: ")
         return (
-            f"No answers found: {first.message.splitlines()[0]}, and so on "
+            f"No answers found yet. Start with {first.id}: {todo} "
             "(`adgrader init FILE` writes a starter for every puzzle)."
         )
     return f"Next: {first.id} ({first.title}). Re-run with -p {first.id} to check just that one."

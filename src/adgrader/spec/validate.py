@@ -193,7 +193,12 @@ def check_starters(
             report = check_against(
                 path,
                 pset,
-                Options(puzzles=tuple(ids), limits=Limits(timeout=STARTER_TIMEOUT), processes=1),
+                Options(
+                    puzzles=tuple(ids),
+                    limits=Limits(timeout=STARTER_TIMEOUT),
+                    processes=1,
+                    starters_are_todo=False,  # the starters must run, and fail
+                ),
                 server,
             )
             for result in report.puzzles:
