@@ -63,15 +63,22 @@ def main() -> None:
       adgrader show relu / hint relu        a puzzle's statement, then hints
 
     \b
-    Answer forms (every set takes every form):
-      jac_<id>(x)       returns the whole Jacobian          (set jax, the 2024 notebook)
-      fb_<id>(x)        returns (f, dx), dx = lambda i, o: one entry  (set classic, 2022)
-      class <Id>        forward(ctx, x) and backward(ctx, d_out)      (set scalar)
-      vjp_<id>(x, g)    returns the gradient for each input           (set tensor)
+    Answer forms (every set takes every form): FORMS
 
     \b
     For a class or a model's replies: adgrader grade DIR, adgrader grade --jsonl FILE.
     """
+
+
+def _forms_help() -> str:
+    """The answer forms, one line each, from the one table of them."""
+    from ..spec.model import ANSWER_FORMS
+
+    return "".join(f"\n      {f.names:23} {f.gives:39} {f.where}" for f in ANSWER_FORMS.values())
+
+
+assert main.help is not None
+main.help = main.help.replace(" FORMS", _forms_help())
 
 
 def set_option(fn: F) -> F:

@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..result import Report
-from ..spec import Input, Puzzle, PuzzleSet
+from ..spec import ANSWER_FORMS, Input, Puzzle, PuzzleSet
 from .text import progress, status_text
 
 
@@ -23,13 +23,6 @@ def shapes(puzzle: Puzzle) -> str:
         return f"{inp.name} {dims_text(inp.shape)}"
 
     return ", ".join(one(i) for i in puzzle.inputs) + f" → {dims_text(puzzle.out_shape)}"
-
-
-ANSWERS = {  # how a set's own form is named, for the line under its table
-    "jac": "jac_<id> or fb_<id>",
-    "dx": "jac_<id> or fb_<id>",
-    "backward": "class <Id> or vjp_<id>",
-}
 
 
 def aliases(pset: PuzzleSet) -> str:
@@ -66,7 +59,8 @@ def render(sets: list[PuzzleSet], console: Console, report: Report | None = None
         console.print(set_table(pset, report))
         if report is None:
             lines = [
-                f"Answer <id> with {ANSWERS[pset.form]}; grade: adgrader check FILE --set {pset.id}"
+                f"Answer <id> with {ANSWER_FORMS[pset.form].names} (any form works); "
+                f"grade: adgrader check FILE"
             ]
             if aliases(pset):
                 lines.append(f"Notebook names: {aliases(pset)}")
