@@ -144,6 +144,7 @@ def test_forward_must_return_f(tmp_path: Path) -> None:
     assert log.status == "failed"
     assert log.message.startswith("forward returns the wrong value")
     assert {m.kind for m in log.mismatches} == {"value"}
+    assert log.line == 3  # where forward is, not backward (line 7)
 
 
 def test_a_tensor_puzzle_answered_by_a_class_and_a_scalar_one_by_vjp(tmp_path: Path) -> None:

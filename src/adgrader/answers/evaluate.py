@@ -71,9 +71,15 @@ class Submission:
                         break
             if candidates:
                 form, name = candidates[0]
-                line = self.def_line(self.module[name])
-                ignored = tuple(n for _, n in candidates[1:])
-                found[pid] = Found(form=form, name=name, line=line, ignored=ignored)
+                answer = self.module[name]
+                forward = getattr(answer, "forward", None) if isinstance(answer, type) else None
+                found[pid] = Found(
+                    form=form,
+                    name=name,
+                    line=self.def_line(answer),
+                    ignored=tuple(n for _, n in candidates[1:]),
+                    forward_line=self.def_line(forward) if forward is not None else None,
+                )
         return found
 
     # ------------------------------------------------------------ evaluating
