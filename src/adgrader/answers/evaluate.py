@@ -42,6 +42,7 @@ class Submission:
         self.path = path
         self.puzzles = {p.id: p for p in job.puzzles}
         self.names = Namespaces(job, jax, path)
+        self.lines: list[str] = []
         self._jitted: dict[tuple[str, int, bool], Any] = {}
         self._untraceable: set[tuple[str, int, bool]] = set()
 
@@ -51,6 +52,7 @@ class Submission:
 
     def load(self, source: str) -> None:
         """Run the submission's top level (see `namespaces`); AnswerError if it cannot."""
+        self.lines = source.split("\n")
         self.names.run(source)
 
     def bound(self, fn: Any, pid: str) -> Any:
@@ -385,7 +387,12 @@ class Submission:
         if isinstance(fn, type):
             fn = getattr(fn, "backward", None)
         code = getattr(fn, "__code__", None)
-        return code.co_firstlineno if code is not None and code.co_filename == self.path else None
+        if code is None or code.co_filename != self.path:
+            return None
+        line: int = code.co_firstlineno  # a decorated function's starts at its decorator
+        while line <= len(self.lines) and self.lines[line - 1].lstrip().startswith("@"):
+            line += 1
+        return line
 
 
 def to_array(value: Any, what: str) -> np.ndarray:
