@@ -64,7 +64,7 @@ def test_a_backward_that_forgets_d_out_is_right_for_one_hot_g_and_fails_on_the_p
     sigmoid = by_id(grade(ANSWERS / "scalar_wrong.py", "scalar"))["sigmoid"]
     assert sigmoid.status == "failed"
     assert {m.kind for m in sigmoid.mismatches} == {"vjp"}
-    assert "gradient entries wrong" in sigmoid.message
+    assert "gradient entry is wrong" in sigmoid.message
     assert "not multiplied by g" in sigmoid.diagnosis
     first = sigmoid.mismatches[0]
     assert first.wrt == "x" and first.out == () and first.inp == ()
