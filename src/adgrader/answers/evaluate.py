@@ -118,10 +118,10 @@ class Submission:
                 if k in fused:
                     value, count = fused[k]
                     inputs = [i.name for i in self.puzzles[pid].inputs]
+                    tree = self.jax.tree
+                    here = tree.map(np.asarray, value)  # off the device once, then numpy
                     yield [
-                        self.jac_arrays(
-                            self.jax.tree.map(lambda a, j=j: a[j], value), answer.name, inputs
-                        )
+                        self.jac_arrays(tree.map(lambda a, j=j: a[j], here), answer.name, inputs)
                         for j in range(count)
                     ]
                 else:
