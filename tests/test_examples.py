@@ -580,3 +580,21 @@ def test_gradescope_scripts_are_valid_bash(script: str) -> None:
         ["bash", "-n", str(GRADESCOPE / script)], capture_output=True, text=True, timeout=30
     )
     assert done.returncode == 0, done.stderr
+
+
+# ---------------------------------------------------------------- (e) the README's set-up
+
+
+def test_ci_runs_the_readme_set_up_commands() -> None:
+    """CI runs exactly the README's opening commands, so they stay true on a fresh machine."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"^```\n(.*?)^```", readme, re.S | re.M)
+    assert block is not None
+    commands = block.group(1).splitlines()
+    assert len(commands) == 2
+    assert all(c.startswith("python3 -m venv .venv && .venv/bin/pip install -e ") for c in commands)
+    assert commands[0].endswith(" && .venv/bin/adgrader check submissions/jax_solution.py")
+    assert commands[1].endswith(" && .venv/bin/python -m pytest")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    ran = [line for line in ci.splitlines() if line and not line.startswith(("#", "set ", "cd "))]
+    assert ran == ["export JAX_PLATFORMS=cpu", *commands]
