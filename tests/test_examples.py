@@ -1,4 +1,4 @@
-"""The CI examples under examples/ and the worked puzzle of docs/puzzle-format.md."""
+"""The CI examples (examples/), the worked puzzle of docs/puzzle-format.md, the README set-up."""
 
 from __future__ import annotations
 
