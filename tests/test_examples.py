@@ -598,3 +598,51 @@ def test_ci_runs_the_readme_set_up_commands() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     ran = [line for line in ci.splitlines() if line and not line.startswith(("#", "set ", "cd "))]
     assert ran == ["export JAX_PLATFORMS=cpu", *commands]
+
+
+def test_github_matrix_grades_each_shard_and_merges_them(tmp_path: Path) -> None:
+    """The matrix workflow's grade and merge steps, run here for every shard of a small
+    class: the merged grades.csv is what one unsharded run writes."""
+    flow = yaml.safe_load(
+        (EXAMPLES / "github-matrix" / ".github" / "workflows" / "grade-class.yml").read_text()
+    )
+    shards = flow["jobs"]["grade"]["strategy"]["matrix"]["shard"]
+    assert shards == [1, 2, 3, 4] and flow["jobs"]["merge"]["needs"] == "grade"
+    grade_step = next(s for s in flow["jobs"]["grade"]["steps"] if "--shard" in s.get("run", ""))
+    merge_step = next(s for s in flow["jobs"]["merge"]["steps"] if "merge" in s.get("run", ""))
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for k, source in enumerate(["submissions/jax_solution.py", "submissions/jax_mistakes.py"] * 3):
+        (folder / f"s{k}.py").write_text((ROOT / source).read_text())
+    bin_dir = str(Path(sys.executable).parent)
+    base = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "SUBMISSIONS": "class"}
+    for k in shards:
+        script = grade_step["run"].replace("${{ matrix.shard }}", str(k))
+        # any machine, and two puzzles, for this test
+        script = script.replace("--require-isolation", "-p relu -p cos")
+        env = {**base, "SHARD": f"{k}/{len(shards)}"}
+        done = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, env=env)
+        assert done.returncode == 0
+    merged = subprocess.run(["bash", "-e", "-c", merge_step["run"]], cwd=tmp_path, env=base)
+    assert merged.returncode == 0
+    whole = tmp_path / "whole"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "adgrader",
+            "grade",
+            "class",
+            "--out",
+            str(whole),
+            "-p",
+            "relu",
+            "-p",
+            "cos",
+        ],
+        cwd=tmp_path,
+        env=base,
+        capture_output=True,
+    )
+    assert (tmp_path / "grades.csv").read_text() == (whole / "grades.csv").read_text()
+    assert len(list((tmp_path / "reports").glob("*.json"))) == 6
