@@ -200,3 +200,37 @@ def warn_unjailed() -> None:
             fg="yellow",
             err=True,
         )
+
+
+def grading_options(
+    seed: int | None,
+    points: int,
+    strict: bool,
+    puzzle_ids: tuple[str, ...],
+    timeout: float,
+    require_isolation: bool,
+) -> Any:
+    """The core's options from the command line's."""
+    from ..options import Limits, Options
+
+    return Options(
+        seed=seed,
+        points=points,
+        strict=strict,
+        puzzles=puzzle_ids,
+        limits=Limits(timeout=timeout),
+        require_isolation=require_isolation,
+    )
+
+
+def progress_bar(console: Any) -> Any:
+    """The progress bar of long commands: what, a bar, how many of how many, how long."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    columns = (
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    return Progress(*columns, console=console, transient=False)

@@ -22,6 +22,7 @@ from . import diagnose
 if TYPE_CHECKING:  # numpy loads only when values are compared, after answers have started
     import numpy as np
 
+    from .compare import Comparison
     from .oracle import Expected, Sample
 
     Arrays = dict[str, np.ndarray]
@@ -238,10 +239,7 @@ def _jacobian(
                 f"d/d{inp.name}", want.shape, got.shape, puzzle.jac_dims(inp.name)
             )
             return True
-        if not cmp.ok:
-            result.status = "failed"
-            result.mismatch_total += cmp.total
-            result.mismatches.extend(cmp.mismatches)
+        _count(cmp, result)
     if result.status != "failed":
         return False
     result.arrays = {n: (yours[n], expected.jac[n]) for n in puzzle.arg_names}
@@ -250,6 +248,14 @@ def _jacobian(
     result.message = f"{entries(result.mismatch_total, size)}{at.where}"
     result.mismatches = result.mismatches[:10]
     return True
+
+
+def _count(cmp: Comparison, result: PuzzleResult) -> None:
+    """A comparison's wrong entries added to the result's (which then has failed)."""
+    if not cmp.ok:
+        result.status = "failed"
+        result.mismatch_total += cmp.total
+        result.mismatches.extend(cmp.mismatches)
 
 
 def _gradients(
@@ -265,10 +271,7 @@ def _gradients(
     for n in names:
         scale = at.scales[f"vjp_{n}"]
         cmp = compare(yours[f"vjp_{n}"], expected.vjp[n], n, at.k, 0, kind="vjp", scale=scale)
-        if not cmp.ok:
-            result.status = "failed"
-            result.mismatch_total += cmp.total
-            result.mismatches.extend(cmp.mismatches)
+        _count(cmp, result)
     if result.status != "failed":
         return False
     size = sum(puzzle.input(n).size for n in names)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
-from ..answers.launch import ColdStart, ForkServer, Launcher
+from ..answers.launch import warm_launcher
 from ..errors import UsageError
 from ..options import Options
 from ..result import Report
@@ -46,11 +46,7 @@ def watch(
         raise UsageError("watch needs watchfiles: pip install watchfiles") from None
     target = path.resolve()
     with tempfile.TemporaryDirectory(prefix="adgrader-watch-") as tmp:
-        launcher: Launcher
-        try:
-            launcher = ForkServer(Path(tmp))
-        except OSError:
-            launcher = ColdStart()
+        launcher = warm_launcher(Path(tmp))
 
         def grade() -> None:
             try:
