@@ -59,8 +59,8 @@ def render(sets: list[PuzzleSet], console: Console, report: Report | None = None
         console.print(set_table(pset, report))
         if report is None:
             lines = [
-                f"Answer <id> with {ANSWER_FORMS[pset.form].names} (any form works); "
-                f"grade: adgrader check FILE"
+                f"Answers: {ANSWER_FORMS[pset.form].names} (any form works). "
+                "Grade: adgrader check FILE"
             ]
             if aliases(pset):
                 lines.append(f"Notebook names: {aliases(pset)}")
