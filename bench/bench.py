@@ -1,99 +1,223 @@
-"""Start-up and grading times of adgrader on this machine, as medians and ratios.
+"""adgrader's speed on this machine: every target as a ratio against its baseline,
+measured in the same run, and whether it is met.
 
-Run: python bench/bench.py [--runs N]
+    python bench/bench.py                 start-up and `check` figures (default)
+    python bench/bench.py --cold          also a first `check` with empty caches
+    python bench/bench.py --batch 40 160  `grade` of synthetic classes: CPU per submission
+    python bench/bench.py --replies 200   `grade --jsonl` of model replies: replies per second
+    python bench/bench.py --watch         `watch`: save to verdict
+    python bench/bench.py --all           all of it
 
-Each command runs in a fresh process, N times, after one warm-up run that fills the
-caches a user's machine keeps between runs (Python bytecode, jax's compilation cache,
-adgrader's oracle results and parsed puzzle sets). The table shows median wall-clock
-seconds and the ratios the project's targets are stated in; `--cold` also times
-`check` with adgrader's caches off (ADGRADER_NO_CACHE=1).
+Each command runs in a fresh process, after a warm-up run that fills the caches a
+user's machine keeps (Python bytecode, jax's compiled oracle, adgrader's results and
+parsed sets). Runs are interleaved (round robin), so a busy moment of the machine
+weighs on every command alike; figures are medians. CPU time is that of the command
+and everything it started (answer processes, the fork server), from getrusage.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import random
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 ADGRADER = [PY, "-m", "adgrader"]
+JAX_SOLUTION = "submissions/jax_solution.py"
 
-COMMANDS: dict[str, list[str]] = {
+STARTUP: dict[str, list[str]] = {
     "import jax": [PY, "-c", "import jax"],
     "import click, rich, yaml": [PY, "-c", "import click, rich.console, rich.table, yaml"],
     "adgrader list": [*ADGRADER, "list"],
-    "adgrader check (jax set)": [*ADGRADER, "check", "submissions/jax_solution.py"],
-    "adgrader check (classic set)": [*ADGRADER, "check", "submissions/classic_solution.py"],
-    "adgrader check (scalar set)": [*ADGRADER, "check", "submissions/scalar_solution.py"],
-    "adgrader check (tensor set)": [*ADGRADER, "check", "submissions/tensor_solution.py"],
-    "same, in one process, no isolation": [
-        PY,
-        "bench/in_process.py",
-        "submissions/jax_solution.py",
-    ],
-    "notebook-style check (jax set)": [
-        PY,
-        "bench/notebook_baseline.py",
-        "submissions/jax_solution.py",
-    ],
+    "adgrader check (jax set)": [*ADGRADER, "check", JAX_SOLUTION],
+    "check (jax), no jail": [PY, "bench/no_jail.py", JAX_SOLUTION],
+    "check (classic set)": [*ADGRADER, "check", "submissions/classic_solution.py"],
+    "check (scalar set)": [*ADGRADER, "check", "submissions/scalar_solution.py"],
+    "check (tensor set)": [*ADGRADER, "check", "submissions/tensor_solution.py"],
+    "same, in one process, no isolation": [PY, "bench/in_process.py", JAX_SOLUTION],
+    "notebook-style check (jax set)": [PY, "bench/notebook_baseline.py", JAX_SOLUTION],
 }
 
 
 def environment(extra: dict[str, str] | None = None) -> dict[str, str]:
     """As on a user's machine: bytecode is cached (the warm-up writes it); CPU jax."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env.update({"JAX_PLATFORMS": "cpu", **(extra or {})})
+    env.update({"JAX_PLATFORMS": "cpu", "COLUMNS": "80", **(extra or {})})
     return env
 
 
-def run_once(argv: list[str], env: dict[str, str], fresh_cache: bool = False) -> float:
-    """Seconds for one run; with `fresh_cache`, in an empty cache folder (a first run ever)."""
-    with tempfile.TemporaryDirectory() as cache:
-        env = {**env, "XDG_CACHE_HOME": cache} if fresh_cache else env
-        start = time.perf_counter()
-        done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, check=False)
-        elapsed = time.perf_counter() - start
+def run_once(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the command and all it started) for one run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, check=False)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode not in (0, 1):  # 1: some puzzle failed, as intended for mistakes
         sys.stderr.write(f"warning: {' '.join(argv)} exited {done.returncode}\n")
-    return elapsed
+        sys.stderr.write(done.stderr.decode(errors="replace")[-2000:])
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
 
 
-def batch(count: int) -> None:
-    """`adgrader grade` of `count` submissions against `count` serial `adgrader check` runs."""
+def verdict(name: str, value: float, target: float, unit: str = "x", less: bool = True) -> None:
+    met = value <= target if less else value >= target
+    sign = "<=" if less else ">="
+    print(
+        f"{name:44s} {value:8.2f}{unit}  target {sign} {target:g}{unit}  "
+        f"{'met' if met else 'NOT MET'}"
+    )
+
+
+def interleaved(
+    plan: dict[str, tuple[list[str], dict[str, str]]], runs: int, warm: bool = True
+) -> dict[str, float]:
+    """Median wall seconds of each command over `runs` round-robin runs."""
+    if warm:
+        for argv, env in plan.values():
+            run_once(argv, env)
+    times: dict[str, list[float]] = {name: [] for name in plan}
+    for _ in range(runs):
+        for name, (argv, env) in plan.items():
+            times[name].append(run_once(argv, env)[0])
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def startup(runs: int, cold: bool) -> None:
+    plan = {name: (argv, environment()) for name, argv in STARTUP.items()}
+    medians = interleaved(plan, runs)
+    for name, value in medians.items():
+        print(f"{name:44s} {value:8.3f} s")
+    jax_s = medians["import jax"]
+    check = medians["adgrader check (jax set)"]
+    print()
+    verdict(
+        "list / import click, rich, yaml",
+        medians["adgrader list"] / medians["import click, rich, yaml"],
+        1.3,
+    )
+    verdict("check (jax, jailed, warm) / import jax", check / jax_s, 1.5)
+    verdict("check jailed / check without the jail", check / medians["check (jax), no jail"], 1.10)
+    notebook = medians["notebook-style check (jax set)"]
+    verdict("check (jax) / notebook-style check", check / notebook, 0.1)
+    print(
+        f"{'check (jax) / in one process, no isolation':44s} "
+        f"{check / medians['same, in one process, no isolation']:8.2f}x  (cost of isolation)"
+    )
+    if cold:
+        firsts = []
+        for _ in range(max(1, runs // 2)):
+            with tempfile.TemporaryDirectory() as cache:
+                env = environment({"XDG_CACHE_HOME": cache})
+                firsts.append(run_once([*ADGRADER, "check", JAX_SOLUTION], env)[0])
+        first = statistics.median(firsts)
+        print(f"{'check (jax), first run, empty caches':44s} {first:8.3f} s")
+        verdict("first check (empty caches) / import jax", first / jax_s, 3.0)
+
+
+def batch(counts: list[int], jobs: list[int]) -> None:
+    """`adgrader grade` of synthetic classes: CPU per submission, wall, throughput."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from classgen import make_class
+
     env = environment()
-    sources = [ROOT / "submissions" / "jax_solution.py", ROOT / "submissions" / "jax_mistakes.py"]
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "class"
-        folder.mkdir()
-        files = []
-        for k in range(count):
-            target = folder / f"student{k:03d}.py"
-            target.write_text(sources[k % 2].read_text())
-            files.append(target)
-        run_once([*ADGRADER, "check", str(files[0])], env)  # warm-up
-        serial = sum(run_once([*ADGRADER, "check", str(f)], env) for f in files)
-        run_once([*ADGRADER, "grade", str(folder), "--out", str(Path(tmp) / "warm")], env)
-        graded = run_once([*ADGRADER, "grade", str(folder), "--out", str(Path(tmp) / "out")], env)
-    print(f"{count} serial `adgrader check` runs          {serial:7.2f} s")
-    print(f"`adgrader grade` of the same {count} files     {graded:7.2f} s")
-    print(f"grade / serial checks                    {graded / serial:6.2f}x   (target <= 0.35x)")
+        for count in counts:
+            folder = Path(tmp) / f"class{count}"
+            make_class(folder, count)
+            run_once([*ADGRADER, "grade", str(folder), "--out", str(Path(tmp) / "warm")], env)
+            rates = {}
+            for j in jobs:
+                out = Path(tmp) / f"out{count}-{j}"
+                wall, cpu = run_once(
+                    [*ADGRADER, "grade", str(folder), "--out", str(out), "--jobs", str(j)], env
+                )
+                rates[j] = count / wall
+                print(
+                    f"grade {count:4d} submissions, --jobs {j}: {wall:7.2f} s wall, "
+                    f"{cpu / count:5.3f} CPU-s per submission, {count / wall:5.2f} per second"
+                )
+                if j == max(jobs):
+                    verdict(f"CPU-s per submission ({count}, --jobs {j})", cpu / count, 0.25, " s")
+            if len(jobs) > 1:
+                low, high = min(jobs), max(jobs)
+                verdict(
+                    f"throughput --jobs {high} / --jobs {low} ({count})",
+                    rates[high] / rates[low],
+                    1.3,
+                    "x",
+                    less=False,
+                )
+
+
+REPLY_KINDS: dict[str, Callable[[str], str]] = {
+    "right": lambda code: f"Here is the Jacobian.\n\n```python\n{code}\n```\n",
+    "wrong": lambda code: f"```python\n{code}\n```",
+    "prose": lambda code: "I think the Jacobian is the identity matrix.",
+    "hostile": lambda code: (
+        "```python\nimport os\n"
+        "def jac(x):\n    os.system('true')\n    return open('/etc/passwd').read()\n```"
+    ),
+}
+
+
+def replies(count: int, jobs: int) -> None:
+    """`adgrader grade --jsonl` of model replies: right, wrong, prose, hostile."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from classgen import RIGHT, WRONG, answers
+
+    right = answers(RIGHT[0])
+    wrong = answers(WRONG[1])
+    ids = sorted(set(right) & set(wrong))
+    rng = random.Random(0)
+    env = environment()
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "replies.jsonl"
+        with source.open("w") as out:
+            for k in range(count):
+                pid = rng.choice(ids)
+                kind = rng.choices(list(REPLY_KINDS), weights=[5, 3, 1, 1])[0]
+                code = (right if kind == "right" else wrong)[pid]
+                line = {"id": k, "puzzle": pid, "reply": REPLY_KINDS[kind](code)}
+                out.write(json.dumps(line) + "\n")
+        results = Path(tmp) / "results.jsonl"
+        argv = [
+            *ADGRADER,
+            "grade",
+            "--jsonl",
+            str(source),
+            "--out",
+            str(results),
+            "--jobs",
+            str(jobs),
+        ]
+        run_once(argv, env)  # warm-up
+        wall, cpu = run_once(argv, env)
+        statuses = [json.loads(line)["status"] for line in results.read_text().splitlines()]
+    counts = {s: statuses.count(s) for s in sorted(set(statuses))}
+    print(f"grade --jsonl, {count} replies, --jobs {jobs}: {wall:.2f} s wall, {counts}")
+    print(f"{'CPU-s per reply':44s} {cpu / count:8.3f} s")
+    verdict("replies graded per second", count / wall, 10.0, "/s", less=False)
 
 
 def watch_latency(saves: int) -> None:
     """Seconds from saving the file to the new verdict, as `adgrader watch` works."""
-    import threading
-
     from adgrader.grading.watch import watch
     from adgrader.spec import load_set
 
     sources = [
-        (ROOT / "submissions" / name).read_text() for name in ("jax_solution.py", "jax_mistakes.py")
+        (ROOT / "submissions" / n).read_text() for n in ("jax_solution.py", "jax_mistakes.py")
     ]
     verdicts: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -109,20 +233,18 @@ def watch_latency(saves: int) -> None:
         while not verdicts:
             time.sleep(0.01)
         latencies = []
-        for k in range(saves):
+        for k in range(saves + 1):
             time.sleep(0.3)
             seen = len(verdicts)
             saved = time.perf_counter()
             path.write_text(sources[k % 2])
             while len(verdicts) == seen:
                 time.sleep(0.005)
-            latencies.append(verdicts[-1] - saved)
+            if k:  # the first save after start-up warms the answer side: not counted
+                latencies.append(verdicts[-1] - saved)
         stop.set()
         worker.join()
-    print(
-        f"watch: save to verdict, median of {saves}      {statistics.median(latencies):7.3f} s"
-        "   (target <= 1 s)"
-    )
+    verdict(f"watch: save to verdict (median of {saves})", statistics.median(latencies), 0.5, " s")
 
 
 def main() -> None:
@@ -130,59 +252,23 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--runs", type=int, default=7, help="timed runs per command (default 7)")
-    parser.add_argument("--cold", action="store_true", help="also time check without caches")
-    parser.add_argument(
-        "--batch",
-        type=int,
-        metavar="N",
-        help="instead: time `grade` of N submissions against N serial checks",
-    )
-    parser.add_argument(
-        "--watch",
-        action="store_true",
-        help="instead: time save-to-verdict in `watch` (after the first grading)",
-    )
+    parser.add_argument("--cold", action="store_true", help="also a first check, empty caches")
+    parser.add_argument("--batch", type=int, nargs="*", metavar="N", help="grade classes of N")
+    parser.add_argument("--jobs", type=int, nargs="*", default=[1, 2], help="--jobs for grade")
+    parser.add_argument("--replies", type=int, metavar="N", help="grade N model replies")
+    parser.add_argument("--watch", action="store_true", help="watch: save to verdict")
+    parser.add_argument("--all", action="store_true", help="everything")
     args = parser.parse_args()
-    if args.batch:
-        batch(args.batch)
-        return
-    if args.watch:
+    os.environ["JAX_PLATFORMS"] = "cpu"
+    only = args.batch is not None or args.replies or args.watch
+    if args.all or not only:
+        startup(args.runs, args.cold or args.all)
+    if args.all or args.batch is not None:
+        batch(args.batch or [40, 160], args.jobs)
+    if args.all or args.replies:
+        replies(args.replies or 200, max(args.jobs))
+    if args.all or args.watch:
         watch_latency(args.runs)
-        return
-    plan: dict[str, tuple[list[str], dict[str, str], bool]] = {
-        name: (argv, environment(), False) for name, argv in COMMANDS.items()
-    }
-    if args.cold:
-        check = COMMANDS["adgrader check (jax set)"]
-        plan["check (jax), oracle recomputed"] = (
-            check,
-            environment({"ADGRADER_NO_CACHE": "1"}),
-            False,
-        )
-        plan["check (jax), first run, empty caches"] = (check, environment(), True)
-    for argv, env, _ in plan.values():
-        run_once(argv, env)  # warm-up: bytecode and caches
-    # Round-robin, so a busy moment of the machine weighs on every command alike.
-    times: dict[str, list[float]] = {name: [] for name in plan}
-    for _ in range(args.runs):
-        for name, (argv, env, fresh) in plan.items():
-            times[name].append(run_once(argv, env, fresh))
-    medians = {name: statistics.median(values) for name, values in times.items()}
-    for name, value in medians.items():
-        print(f"{name:40s} {value:7.3f} s")
-    jax_s = medians["import jax"]
-    check_jax = medians["adgrader check (jax set)"]
-    notebook = medians["notebook-style check (jax set)"]
-    print()
-    print(f"check (jax) / import jax                 {check_jax / jax_s:6.2f}x   (target <= 2x)")
-    print(
-        f"check (jax) / notebook-style             {check_jax / notebook:6.2f}x   "
-        "(target well under 0.1x)"
-    )
-    isolation = check_jax / medians["same, in one process, no isolation"]
-    print(f"check (jax) / in one process             {isolation:6.2f}x   (cost of isolation)")
-    ratio = medians["adgrader list"] / medians["import click, rich, yaml"]
-    print(f"list / import click, rich, yaml          {ratio:6.2f}x   (target <= 1.5x)")
 
 
 if __name__ == "__main__":

@@ -64,7 +64,7 @@ def test_a_backward_that_forgets_d_out_is_right_for_one_hot_g_and_fails_on_the_p
     sigmoid = by_id(grade(ANSWERS / "scalar_wrong.py", "scalar"))["sigmoid"]
     assert sigmoid.status == "failed"
     assert {m.kind for m in sigmoid.mismatches} == {"vjp"}
-    assert "gradient entries wrong" in sigmoid.message
+    assert "gradient entry is wrong" in sigmoid.message
     assert "not multiplied by g" in sigmoid.diagnosis
     first = sigmoid.mismatches[0]
     assert first.wrt == "x" and first.out == () and first.inp == ()
@@ -75,7 +75,7 @@ def test_a_wrong_saved_value_fails_the_jacobian(grade: Grade) -> None:
     exp = by_id(grade(ANSWERS / "scalar_wrong.py", "scalar"))["exp"]
     assert exp.status == "failed"
     assert {m.kind for m in exp.mismatches} == {"jacobian"}
-    assert exp.message.startswith("1 of 1 entries wrong")
+    assert exp.message.startswith("the one entry is wrong")
 
 
 def test_transposed_axes_in_the_contraction_fail_only_its_input(grade: Grade) -> None:
@@ -144,6 +144,7 @@ def test_forward_must_return_f(tmp_path: Path) -> None:
     assert log.status == "failed"
     assert log.message.startswith("forward returns the wrong value")
     assert {m.kind for m in log.mismatches} == {"value"}
+    assert log.line == 3  # where forward is, not backward (line 7)
 
 
 def test_a_tensor_puzzle_answered_by_a_class_and_a_scalar_one_by_vjp(tmp_path: Path) -> None:

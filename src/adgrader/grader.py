@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from . import jsonl
-from .answers.launch import ColdStart, ForkServer, Launcher
+from .answers.launch import Launcher, warm_launcher
 from .errors import UsageError
 from .options import DEFAULT_POINTS, DEFAULT_TIMEOUT, Limits, Options
 from .replies import Extraction, extract
@@ -100,7 +100,7 @@ class Grader:
         if self._launcher is not None:
             return
         self._folder = tempfile.TemporaryDirectory(prefix="adgrader-grader-")
-        self._launcher = _launcher(Path(self._folder.name))
+        self._launcher = warm_launcher(Path(self._folder.name))
 
     def close(self) -> None:
         """Stop the fork server and everything it started; safe to call twice."""
@@ -236,7 +236,7 @@ def grade_replies(
     writer = jsonl.ResultWriter(out)
     totals = Totals(lines=len(items))
     with tempfile.TemporaryDirectory(prefix="adgrader-replies-") as tmp:
-        launcher = _launcher(Path(tmp))
+        launcher = warm_launcher(Path(tmp))
         graders: dict[str, Grader] = {}
         lock = threading.Lock()
 
@@ -281,13 +281,3 @@ def grade_replies(
             launcher.close()
     writer.finish(len(items))
     return totals
-
-
-def _launcher(folder: Path) -> Launcher:
-    """A fork server where the platform has one; without it every process starts cold."""
-    if hasattr(os, "fork"):
-        try:
-            return ForkServer(folder)
-        except OSError:
-            pass
-    return ColdStart()

@@ -42,6 +42,7 @@ class Submission:
         self.path = path
         self.puzzles = {p.id: p for p in job.puzzles}
         self.names = Namespaces(job, jax, path)
+        self.lines: list[str] = []
         self._jitted: dict[tuple[str, int, bool], Any] = {}
         self._untraceable: set[tuple[str, int, bool]] = set()
 
@@ -51,6 +52,7 @@ class Submission:
 
     def load(self, source: str) -> None:
         """Run the submission's top level (see `namespaces`); AnswerError if it cannot."""
+        self.lines = source.split("\n")
         self.names.run(source)
 
     def bound(self, fn: Any, pid: str) -> Any:
@@ -71,9 +73,15 @@ class Submission:
                         break
             if candidates:
                 form, name = candidates[0]
-                line = self.def_line(self.module[name])
-                ignored = tuple(n for _, n in candidates[1:])
-                found[pid] = Found(form=form, name=name, line=line, ignored=ignored)
+                answer = self.module[name]
+                forward = getattr(answer, "forward", None) if isinstance(answer, type) else None
+                found[pid] = Found(
+                    form=form,
+                    name=name,
+                    line=self.def_line(answer),
+                    ignored=tuple(n for _, n in candidates[1:]),
+                    forward_line=self.def_line(forward) if forward is not None else None,
+                )
         return found
 
     # ------------------------------------------------------------ evaluating
@@ -110,10 +118,10 @@ class Submission:
                 if k in fused:
                     value, count = fused[k]
                     inputs = [i.name for i in self.puzzles[pid].inputs]
+                    tree = self.jax.tree
+                    here = tree.map(np.asarray, value)  # off the device once, then numpy
                     yield [
-                        self.jac_arrays(
-                            self.jax.tree.map(lambda a, j=j: a[j], value), answer.name, inputs
-                        )
+                        self.jac_arrays(tree.map(lambda a, j=j: a[j], here), answer.name, inputs)
                         for j in range(count)
                     ]
                 else:
@@ -379,7 +387,12 @@ class Submission:
         if isinstance(fn, type):
             fn = getattr(fn, "backward", None)
         code = getattr(fn, "__code__", None)
-        return code.co_firstlineno if code is not None and code.co_filename == self.path else None
+        if code is None or code.co_filename != self.path:
+            return None
+        line: int = code.co_firstlineno  # a decorated function's starts at its decorator
+        while line <= len(self.lines) and self.lines[line - 1].lstrip().startswith("@"):
+            line += 1
+        return line
 
 
 def to_array(value: Any, what: str) -> np.ndarray:

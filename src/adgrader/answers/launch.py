@@ -244,3 +244,14 @@ class ForkServer:
             os.killpg(self._proc.pid, signal.SIGKILL)
         self._proc.wait()
         kill_strays(self._token)
+
+
+def warm_launcher(folder: Path) -> Launcher:
+    """A fork server where the platform has one (jax imported once for many answer
+    processes); without it, every process starts cold."""
+    if hasattr(os, "fork"):
+        try:
+            return ForkServer(folder)
+        except OSError:
+            pass
+    return ColdStart()

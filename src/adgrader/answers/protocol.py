@@ -174,8 +174,9 @@ class Found(msgspec.Struct, frozen=True):
 
     form: str
     name: str
-    line: int | None = None
+    line: int | None = None  # for a class, its `backward`'s
     ignored: tuple[str, ...] = ()
+    forward_line: int | None = None  # a class's `forward`
 
 
 class Loaded(msgspec.Struct, frozen=True, tag="loaded"):

@@ -63,15 +63,22 @@ def main() -> None:
       adgrader show relu / hint relu        a puzzle's statement, then hints
 
     \b
-    Answer forms (every set takes every form):
-      jac_<id>(x)       returns the whole Jacobian          (set jax, the 2024 notebook)
-      fb_<id>(x)        returns (f, dx), dx = lambda i, o: one entry  (set classic, 2022)
-      class <Id>        forward(ctx, x) and backward(ctx, d_out)      (set scalar)
-      vjp_<id>(x, g)    returns the gradient for each input           (set tensor)
+    Answer forms (every set takes every form): FORMS
 
     \b
     For a class or a model's replies: adgrader grade DIR, adgrader grade --jsonl FILE.
     """
+
+
+def _forms_help() -> str:
+    """The answer forms, one line each, from the one table of them."""
+    from ..spec.model import ANSWER_FORMS
+
+    return "".join(f"\n      {f.names:23} {f.gives:39} {f.where}" for f in ANSWER_FORMS.values())
+
+
+assert main.help is not None
+main.help = main.help.replace(" FORMS", _forms_help())
 
 
 def set_option(fn: F) -> F:
@@ -193,3 +200,37 @@ def warn_unjailed() -> None:
             fg="yellow",
             err=True,
         )
+
+
+def grading_options(
+    seed: int | None,
+    points: int,
+    strict: bool,
+    puzzle_ids: tuple[str, ...],
+    timeout: float,
+    require_isolation: bool,
+) -> Any:
+    """The core's options from the command line's."""
+    from ..options import Limits, Options
+
+    return Options(
+        seed=seed,
+        points=points,
+        strict=strict,
+        puzzles=puzzle_ids,
+        limits=Limits(timeout=timeout),
+        require_isolation=require_isolation,
+    )
+
+
+def progress_bar(console: Any) -> Any:
+    """The progress bar of long commands: what, a bar, how many of how many, how long."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    columns = (
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    return Progress(*columns, console=console, transient=False)

@@ -13,13 +13,15 @@ import click
 
 from .. import spec
 from ..errors import UsageError
-from ..options import Limits, Options
+from ..options import Options
 from ..report import FORMATS
 from .base import (
     finish,
+    grading_options,
     isolation_option,
     main,
     points_option,
+    progress_bar,
     puzzle_option,
     puzzles_option,
     screen,
@@ -104,14 +106,7 @@ def check(
     sub, pset, why = submission_set(submission, set_name, puzzles_dir)
     if output and not Path(output).resolve().parent.is_dir():
         raise UsageError(f"cannot write {output!r}: its folder does not exist")
-    options = Options(
-        seed=seed,
-        points=points,
-        strict=strict,
-        puzzles=puzzle_ids,
-        limits=Limits(timeout=timeout),
-        require_isolation=require_isolation,
-    )
+    options = grading_options(seed, points, strict, puzzle_ids, timeout, require_isolation)
     report = grade_submission(sub, pset, options, set_note=why)
     from .. import report as views
     from ..report import text
@@ -252,14 +247,7 @@ def grade(
     parts = parse_shard(shard) if shard else None
     if not require_isolation:
         warn_unjailed()
-    options = Options(
-        seed=seed,
-        points=points,
-        strict=strict,
-        puzzles=puzzle_ids,
-        limits=Limits(timeout=timeout),
-        require_isolation=require_isolation,
-    )
+    options = grading_options(seed, points, strict, puzzle_ids, timeout, require_isolation)
     if jsonl_file is not None:
         if paths:
             raise UsageError("give either PATH... (a class) or --jsonl FILE (replies), not both")
@@ -283,8 +271,6 @@ def _grade_class(
     shard: Any,
     resume: bool,
 ) -> None:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
     from ..grading.batch import find_submissions, grade_many
     from ..report import classview
     from ..report import json as json_report
@@ -311,13 +297,7 @@ def _grade_class(
         return sets[pset.id]
 
     out_screen = screen()
-    columns = (
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=out_screen, transient=False) as progress:
+    with progress_bar(out_screen) as progress:
         task = progress.add_task("grading", total=len(files))
         batch = grade_many(
             files,
@@ -345,7 +325,6 @@ def _grade_replies(
     shard: Any,
     reveal: bool,
 ) -> None:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
     from rich.text import Text
 
     from ..grader import grade_replies
@@ -356,15 +335,9 @@ def _grade_replies(
     if path.is_dir():
         raise UsageError(f"--out {target!r} is a folder; with --jsonl, --out names a file")
     out_screen = screen()
-    columns = (
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
     partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with Progress(*columns, console=out_screen) as progress, partial.open("wb") as stream:
+        with progress_bar(out_screen) as progress, partial.open("wb") as stream:
             task = progress.add_task("grading replies", total=None)
             totals = grade_replies(
                 source,

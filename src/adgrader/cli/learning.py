@@ -199,8 +199,19 @@ def watch(
     def missing(message: str) -> None:
         console.print(Text(f"{message}; waiting for the file to come back", style="yellow"))
 
+    def busy() -> Any:
+        return console.status(f"grading {submission}…", spinner="dots")
+
     try:
         options = Options(seed=seed, limits=Limits(timeout=timeout))
-        run_watch(Path(submission), pset, show, missing, options)
+        run_watch(
+            Path(submission),
+            pset,
+            show,
+            missing,
+            options,
+            busy=busy,
+            reload=lambda: spec.load_set(pset.id, puzzles_dir),
+        )
     except KeyboardInterrupt:
         console.print(Text("stopped watching", style="dim"))

@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..answers.launch import ColdStart, ForkServer, Launcher
+from ..answers.launch import Launcher, warm_launcher
 from ..errors import AdgraderError, UsageError
 from ..files import write_atomically
 from ..options import Options
@@ -237,7 +237,7 @@ def grade_many(
         for p in pset.select(options.puzzles):
             oracle.sample(p, options.seed, options.points)
     with tempfile.TemporaryDirectory(prefix="adgrader-batch-") as tmp:
-        launcher = _launcher(Path(tmp))
+        launcher = warm_launcher(Path(tmp))
         try:
             with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
                 futures = {pool.submit(_grade_one, f, psets[f], options, launcher): f for f in todo}
@@ -264,16 +264,6 @@ def _report_names(files: Sequence[Path], root: Path | None) -> dict[Path, str]:
         taken.add(name)
         names[f] = name
     return names
-
-
-def _launcher(folder: Path) -> Launcher:
-    """A fork server where the platform has one; without it every process starts cold."""
-    if hasattr(os, "fork"):
-        try:
-            return ForkServer(folder)
-        except OSError:
-            pass
-    return ColdStart()
 
 
 def _grade_one(path: Path, pset: PuzzleSet, options: Options, launcher: Launcher) -> Report:

@@ -22,6 +22,7 @@ from . import diagnose
 if TYPE_CHECKING:  # numpy loads only when values are compared, after answers have started
     import numpy as np
 
+    from .compare import Comparison
     from .oracle import Expected, Sample
 
     Arrays = dict[str, np.ndarray]
@@ -130,6 +131,24 @@ def expected_arrays(puzzle: Puzzle, info: Found | None) -> list[str]:
     return names
 
 
+def _where(k: int, count: int, probes: int) -> str:
+    """` at point 2 of 3` for a seeded point, ` at fixed probe 1 of 2` for a probe (the
+    points the puzzle's author chose, after the seeded ones)."""
+    drawn = count - probes
+    if k >= drawn:
+        return f" at fixed probe {k - drawn + 1} of {probes}"
+    return f" at point {k + 1} of {drawn}" if drawn > 1 else ""
+
+
+def entries(wrong: int, size: int, kind: str = "") -> str:
+    """`3 of 100 entries wrong` (`kind`: `3 of 10 gradient entries wrong`), and `the one
+    entry is wrong` when there is just one."""
+    kind = f"{kind} " if kind else ""
+    return (
+        f"the one {kind}entry is wrong" if size == 1 else f"{wrong} of {size} {kind}entries wrong"
+    )
+
+
 def _compare_values(
     puzzle: Puzzle, outcome: Outcome, sample: Sample, result: PuzzleResult, info: Found | None
 ) -> None:
@@ -142,10 +161,11 @@ def _compare_values(
         if absent:
             result.status, result.message = "error", f"no {absent[0]} array came back"
             return
-        where = f" at point {k + 1} of {count}" if count > 1 else ""
-        at = _At(k, where, sample.points[k]["g"], scales)
+        at = _At(k, _where(k, count, len(puzzle.probes)), sample.points[k]["g"], scales)
         for check in (_value, _gradient_shapes, _jacobian, _gradients):
             if check(puzzle, yours, expected, at, result):
+                if check is _value and info is not None and info.forward_line:
+                    result.line = info.forward_line  # the forward is what is wrong
                 return
     result.status = "passed"
 
@@ -173,7 +193,7 @@ def _value(
     result.message = (
         f"forward returns the wrong value{at.where}"
         if size == 1
-        else f"forward returns {cmp.total} of {size} output entries wrong{at.where}"
+        else f"forward returns {entries(cmp.total, size, 'output')}{at.where}"
     )
     result.mismatch_total, result.mismatches = cmp.total, cmp.mismatches
     return True
@@ -219,18 +239,23 @@ def _jacobian(
                 f"d/d{inp.name}", want.shape, got.shape, puzzle.jac_dims(inp.name)
             )
             return True
-        if not cmp.ok:
-            result.status = "failed"
-            result.mismatch_total += cmp.total
-            result.mismatches.extend(cmp.mismatches)
+        _count(cmp, result)
     if result.status != "failed":
         return False
     result.arrays = {n: (yours[n], expected.jac[n]) for n in puzzle.arg_names}
     result.diagnosis = diagnose.values(puzzle, result.arrays)
     size = sum(math.prod(puzzle.jac_shape(i.name)) for i in puzzle.inputs)
-    result.message = f"{result.mismatch_total} of {size} entries wrong{at.where}"
+    result.message = f"{entries(result.mismatch_total, size)}{at.where}"
     result.mismatches = result.mismatches[:10]
     return True
+
+
+def _count(cmp: Comparison, result: PuzzleResult) -> None:
+    """A comparison's wrong entries added to the result's (which then has failed)."""
+    if not cmp.ok:
+        result.status = "failed"
+        result.mismatch_total += cmp.total
+        result.mismatches.extend(cmp.mismatches)
 
 
 def _gradients(
@@ -246,15 +271,12 @@ def _gradients(
     for n in names:
         scale = at.scales[f"vjp_{n}"]
         cmp = compare(yours[f"vjp_{n}"], expected.vjp[n], n, at.k, 0, kind="vjp", scale=scale)
-        if not cmp.ok:
-            result.status = "failed"
-            result.mismatch_total += cmp.total
-            result.mismatches.extend(cmp.mismatches)
+        _count(cmp, result)
     if result.status != "failed":
         return False
     size = sum(puzzle.input(n).size for n in names)
     rebuilt = all(n in yours for n in puzzle.arg_names)
-    result.message = f"{result.mismatch_total} of {size} gradient entries wrong{at.where}"
+    result.message = f"{entries(result.mismatch_total, size, 'gradient')}{at.where}"
     result.diagnosis = diagnose.cotangent(
         {n: (yours[f"vjp_{n}"], expected.vjp[n]) for n in names}, at.g, rebuilt
     )

@@ -10,9 +10,10 @@ from __future__ import annotations
 import tempfile
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
-from ..answers.launch import ColdStart, ForkServer, Launcher
+from ..answers.launch import warm_launcher
 from ..errors import UsageError
 from ..options import Options
 from ..result import Report
@@ -30,23 +31,29 @@ def watch(
     options: Options | None = None,
     *,
     stop: threading.Event | None = None,
+    busy: Callable[[], AbstractContextManager[object]] = nullcontext,
+    reload: Callable[[], PuzzleSet] | None = None,
 ) -> None:
-    """Grade `path` now and after every change to it, until `stop` is set (or Ctrl-C)."""
+    """Grade `path` now and after every change to it, until `stop` is set (or Ctrl-C).
+
+    Each grading runs inside `busy()` (the command line shows a spinner there); with
+    `reload`, the set is loaded again first, so an edited puzzle is graded as edited
+    (the spec cache makes an unchanged set cost a few milliseconds).
+    """
     try:
         from watchfiles import watch as file_changes
     except ImportError:
         raise UsageError("watch needs watchfiles: pip install watchfiles") from None
     target = path.resolve()
     with tempfile.TemporaryDirectory(prefix="adgrader-watch-") as tmp:
-        launcher: Launcher
-        try:
-            launcher = ForkServer(Path(tmp))
-        except OSError:
-            launcher = ColdStart()
+        launcher = warm_launcher(Path(tmp))
 
         def grade() -> None:
             try:
-                on_report(check_against(target, pset, options, launcher))
+                with busy():
+                    current = reload() if reload is not None else pset
+                    report = check_against(target, current, options, launcher)
+                on_report(report)
             except UsageError as exc:  # saved as a new file: missing for a moment
                 on_missing(str(exc))
 

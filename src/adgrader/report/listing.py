@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from rich import box
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from ..result import Report
-from ..spec import Input, Puzzle, PuzzleSet
-from .text import progress, status_text
+from ..spec import ANSWER_FORMS, Input, Puzzle, PuzzleSet
 
 
 def dims_text(shape: tuple[int, ...]) -> str:
@@ -25,37 +22,48 @@ def shapes(puzzle: Puzzle) -> str:
     return ", ".join(one(i) for i in puzzle.inputs) + f" → {dims_text(puzzle.out_shape)}"
 
 
-ANSWERS = {  # how a set's own form is named, for the line under its table
-    "jac": "jac_<id> or fb_<id>",
-    "dx": "jac_<id> or fb_<id>",
-    "backward": "class <Id> or vjp_<id>",
-}
-
-
 def aliases(pset: PuzzleSet) -> str:
     return ", ".join(a for p in pset.puzzles for a in p.aliases)
 
 
-def set_table(pset: PuzzleSet, report: Report | None = None) -> Table:
-    table = Table(
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-        title=Text(f"{pset.id} · {pset.title}", style="bold"),
-        title_justify="left",
-    )
-    table.add_column("#", justify="right", style="dim")
-    table.add_column("id", style="bold", no_wrap=True)
-    table.add_column("title")
-    table.add_column("shapes", no_wrap=True)
-    if report is None:
-        for p in pset.puzzles:
-            table.add_row(str(p.number), p.id, p.title, shapes(p))
-        return table
-    table.add_column("status", no_wrap=True)
-    verdicts = {p.id: p for p in report.puzzles}
+def set_table(pset: PuzzleSet, report: Report | None = None) -> Text:
+    """The set's puzzles as columns: #, id, title, shapes (and status, with a report).
+
+    Laid out by hand rather than with rich's Table: `adgrader list` is a command people
+    run to look something up, and drawing four tables cell by cell cost most of its
+    time.
+    """
+    from .text import status_text
+
+    verdicts = {p.id: p for p in report.puzzles} if report is not None else {}
+    head = ["#", "id", "title", "shapes"] + (["status"] if report is not None else [])
+    rows: list[list[Text]] = []
     for p in pset.puzzles:
-        table.add_row(str(p.number), p.id, p.title, shapes(p), status_text(verdicts[p.id].status))
-    return table
+        cells = [Text(str(p.number), style="dim"), Text(p.id, style="bold"), Text(p.title)]
+        cells.append(Text(shapes(p)))
+        if report is not None:
+            cells.append(status_text(verdicts[p.id].status))
+        rows.append(cells)
+    widths = [max(len(h), *(len(r[k]) for r in rows)) for k, h in enumerate(head)]
+    out = Text(f"{pset.id} · {pset.title}", style="bold")
+    out.append("\n\n")
+    out.append_text(_line([Text(h, style="bold") for h in head], widths))
+    out.append("\n " + "─" * (sum(widths) + 3 * (len(widths) - 1)) + " ")
+    for cells in rows:
+        out.append("\n")
+        out.append_text(_line(cells, widths))
+    return out
+
+
+def _line(cells: list[Text], widths: list[int]) -> Text:
+    """One row: the number right-aligned, the rest left, three spaces between."""
+    line = Text(" ")
+    for k, (cell, width) in enumerate(zip(cells, widths, strict=True)):
+        if k:
+            line.append("   ")
+        pad = " " * (width - len(cell))
+        line.append_text(Text(pad) + cell if k == 0 else cell + Text(pad))
+    return line + Text(" ")
 
 
 def render(sets: list[PuzzleSet], console: Console, report: Report | None = None) -> None:
@@ -63,13 +71,16 @@ def render(sets: list[PuzzleSet], console: Console, report: Report | None = None
     for k, pset in enumerate(sets):
         if k:
             console.print()
-        console.print(set_table(pset, report))
+        console.print(set_table(pset, report), soft_wrap=True)  # laid out to fit already
         if report is None:
             lines = [
-                f"Answer <id> with {ANSWERS[pset.form]}; grade: adgrader check FILE --set {pset.id}"
+                f"Answers: {ANSWER_FORMS[pset.form].names} (any form works). "
+                "Grade: adgrader check FILE"
             ]
             if aliases(pset):
                 lines.append(f"Notebook names: {aliases(pset)}")
             console.print(Text("\n".join(lines), style="dim"))
     if report is not None:
+        from .text import progress
+
         console.print(progress(report, verb="solved"))

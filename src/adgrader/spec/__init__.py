@@ -15,11 +15,13 @@ from .load import (
     set_dirs,
 )
 from .model import (
+    ANSWER_FORMS,
     DEFAULT_SET,
     FORMS,
     INPUT_NAMES,
     REBUILD_LIMIT,
     RULE_NAMES,
+    AnswerForm,
     Form,
     Input,
     Puzzle,
@@ -32,11 +34,13 @@ from .model import (
 )
 
 __all__ = [
+    "ANSWER_FORMS",
     "DEFAULT_SET",
     "FORMS",
     "INPUT_NAMES",
     "REBUILD_LIMIT",
     "RULE_NAMES",
+    "AnswerForm",
     "Form",
     "Input",
     "Puzzle",

@@ -25,6 +25,25 @@ REBUILD_LIMIT = 4096
 RuleName = Literal["one-line", "max-columns", "no-autodiff", "no-array-literal"]
 RULE_NAMES: tuple[RuleName, ...] = get_args(RuleName)
 
+
+@dataclass(frozen=True)
+class AnswerForm:
+    """How answers of one form are written: what every message and help text says."""
+
+    form: Form
+    names: str  # what a submission defines: "jac_<id>(x)"
+    gives: str  # what it gives back, in a few words
+    where: str  # where the form comes from
+
+
+ANSWER_FORMS: dict[Form, AnswerForm] = {
+    "jac": AnswerForm("jac", "jac_<id>(x)", "returns the whole Jacobian", "set jax"),
+    "dx": AnswerForm("dx", "fb_<id>(x)", "returns f and dx = lambda i, o: ...", "set classic"),
+    "backward": AnswerForm(
+        "backward", "class <Id> or vjp_<id>", "a backward pass: each input's gradient", "MiniTorch"
+    ),
+}
+
 # ---------------------------------------------------------------- resolved model
 
 

@@ -76,8 +76,10 @@ def _evaluate(
                 code = compile(value.strip(), f"{filename}:givens.{name}", "eval")
                 try:
                     computed = eval(code, plain)
+                    # device_put copies the array as it is; jnp.asarray would compile
+                    # a conversion for every given, a few milliseconds each
                     value = (
-                        jax.numpy.asarray(computed)
+                        jax.device_put(computed)
                         if isinstance(computed, numpy.ndarray)
                         else computed
                     )
