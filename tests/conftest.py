@@ -1,9 +1,20 @@
-"""Shared, expensive set-up: each submission is graded once per session and reused."""
+"""Shared, expensive set-up: each submission is graded once per session and reused.
+
+Every grading a test asks for through `grade` (the library's `check`) or, with
+`memo_grading`, through a command (`check`, `list`) goes through one memo keyed by the
+submission's path and text, the set and the options: the same file graded twice with
+the same options is graded once, and the command line's views are rendered from the
+very Report the library's tests read. Those gradings fork their answer processes from
+one warm fork server per session (jax imported once), as `grade` and `watch` do.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +26,10 @@ import adgrader
 from adgrader.result import Report
 
 if TYPE_CHECKING:
-    from adgrader.spec.validate import Validation
+    from adgrader.answers.launch import Launcher
+    from adgrader.options import Options
+    from adgrader.spec import PuzzleSet
+    from adgrader.submission import Submission
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBMISSIONS = ROOT / "submissions"
@@ -26,27 +40,95 @@ GOLDEN = Path(__file__).parent / "golden"
 Grade = Callable[..., Report]
 
 
+class Gradings:
+    """`grade_submission` with a memo, answer processes forked from one warm server.
+
+    A grading that passes its own launcher (a test of launchers, `watch`, a batch)
+    is not memoized: it runs as asked.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        from adgrader.grading import stages
+
+        self.real = stages.grade_submission
+        self.folder = folder
+        self.reports: dict[Any, Report] = {}
+        self.graded = 0  # real gradings done, to show that the memo is used
+        self._launcher: Launcher | None = None
+
+    def launcher(self) -> Launcher:
+        """The session's fork server, started by the first grading that needs it."""
+        if self._launcher is None:
+            from adgrader.answers.launch import warm_launcher
+
+            self._launcher = warm_launcher(self.folder)
+        return self._launcher
+
+    def grade_submission(
+        self,
+        sub: Submission,
+        pset: PuzzleSet,
+        options: Options | None = None,
+        launcher: Launcher | None = None,
+        *,
+        set_note: str = "",
+    ) -> Report:
+        from adgrader.options import Options
+
+        if launcher is not None:
+            return self.real(sub, pset, options, launcher, set_note=set_note)
+        options = options or Options()
+        text = hashlib.sha256(sub.source.encode("utf-8", "surrogatepass")).hexdigest()
+        key = (str(sub.path), text, pset.id, pset.path, options, options.resolved_seed())
+        if key not in self.reports:
+            self.graded += 1
+            self.reports[key] = self.real(sub, pset, options, self.launcher())
+        # set_note says only how the set was chosen: the grading is the same
+        return dataclasses.replace(self.reports[key], set_note=set_note)
+
+    @contextlib.contextmanager
+    def active(self) -> Iterator[None]:
+        """Within: every `grade_submission` without a launcher of its own is memoized."""
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr("adgrader.grading.stages.grade_submission", self.grade_submission)
+            yield
+
+    def close(self) -> None:
+        if self._launcher is not None:
+            self._launcher.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `slow` run first (in the order collected): spread over processes
+    (`-n`), the long ones start at once and the short ones fill in at the end, so that
+    no process is left finishing a long one alone."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(scope="session")
-def grade() -> Grade:
-    """grade(path, set_name, **options) -> Report, memoized for the whole session."""
-    cache: dict[Any, Report] = {}
+def gradings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gradings]:
+    memo = Gradings(tmp_path_factory.mktemp("forkserver"))
+    yield memo
+    memo.close()
+
+
+@pytest.fixture(scope="session")
+def grade(gradings: Gradings) -> Grade:
+    """grade(path, set_name, **options) -> Report: `adgrader.check`, memoized for the
+    whole session (by the file's text too, so a file rewritten is graded again)."""
 
     def run(path: Path, set_name: str | None = None, **options: Any) -> Report:
-        key = (str(path), set_name, tuple(sorted(options.items())))
-        if key not in cache:
-            cache[key] = adgrader.check(path, set=set_name, **options)
-        return cache[key]
+        with gradings.active():
+            return adgrader.check(path, set=set_name, **options)
 
     return run
 
 
-@pytest.fixture(scope="session")
-def builtin_validation() -> Validation:
-    """`validate` of the built-in sets, once per session: the oracle at two seeds for every
-    puzzle, and the starter of every form graded, for all four sets."""
-    from adgrader.spec.validate import validate
-
-    return validate(ROOT / "puzzles")
+@pytest.fixture
+def memo_grading(gradings: Gradings) -> Iterator[Gradings]:
+    """Commands run in this test grade through the session's memo (see `Gradings`)."""
+    with gradings.active():
+        yield gradings
 
 
 def machine_neutral(text: str) -> str:

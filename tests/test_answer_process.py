@@ -8,6 +8,9 @@ from adgrader.errors import UsageError
 
 from .conftest import HOSTILE, Grade
 
+# Every grading here goes through the session's memo, answer processes forked warm.
+pytestmark = pytest.mark.usefixtures("memo_grading")
+
 
 def statuses(report) -> dict[str, str]:  # type: ignore[no-untyped-def]
     return {p.id: p.status for p in report.puzzles}
@@ -39,6 +42,7 @@ def test_import_error_at_the_top_names_the_module(grade: Grade) -> None:
     assert report.puzzles[0].line == 1
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(60)
 def test_endless_loop_times_out_and_the_next_answer_is_still_graded(grade: Grade) -> None:
     report = grade(HOSTILE / "endless_loop.py", "jax", puzzles=("neg", "relu"), timeout=3.0)

@@ -15,6 +15,9 @@ from adgrader.spec import load_set
 
 from .conftest import ANSWERS, SUBMISSIONS, Grade
 
+# Every grading here goes through the session's memo, answer processes forked warm.
+pytestmark = pytest.mark.usefixtures("memo_grading")
+
 
 def by_id(report: Report) -> dict[str, PuzzleResult]:
     return {p.id: p for p in report.puzzles}

@@ -33,6 +33,11 @@ EXPECTED = {  # submission: statuses of (neg, relu, cumsum)
 }
 
 
+# The class is graded once, in the first test's set-up: one process runs them all (-n),
+# and early.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("batch")]
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, int]:
     root = tmp_path_factory.mktemp("class")
@@ -57,7 +62,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, int]:
             "-p",
             "cumsum",
             "--timeout",
-            "2",
+            "3",
             "--jobs",
             "2",
         ],

@@ -1,4 +1,9 @@
-"""The command line through CliRunner: output at 80 columns (golden files), formats, exit codes."""
+"""The command line through CliRunner: output at 80 columns (golden files), formats, exit codes.
+
+The commands marked `memo_grading` grade through the session's memo: jax_mistakes.py is
+graded once for every format, and the views, files and exit codes are the command's own.
+The others grade for real, with answer processes started cold as `check` starts them.
+"""
 
 from __future__ import annotations
 
@@ -63,18 +68,21 @@ def test_grading_loads_without_numpy_so_answers_start_first() -> None:
     assert done.returncode == 0, done.stderr
 
 
+@pytest.mark.usefixtures("memo_grading")
 def test_check_text_report_of_typical_mistakes() -> None:
     code, out, _ = run("check", "submissions/jax_mistakes.py")
     assert code == 1
     check_golden("check_jax_mistakes.txt", out)
 
 
+@pytest.mark.usefixtures("memo_grading")
 def test_check_passes_a_full_solution_with_exit_0() -> None:
     code, out, _ = run("check", "submissions/classic_solution.py")
     assert code == 0
     assert "21/21 passed" in out and "set classic" in out
 
 
+@pytest.mark.usefixtures("memo_grading")
 def test_json_report_follows_version_1(tmp_path: Path) -> None:
     target = tmp_path / "report.json"
     code, out, _ = run(
@@ -142,6 +150,7 @@ def test_json_goes_to_stdout_without_o() -> None:
     ] == "passed"
 
 
+@pytest.mark.usefixtures("memo_grading")
 def test_seed_and_points_are_recorded() -> None:
     code, out, _ = run(
         "check",
@@ -193,12 +202,14 @@ def test_unloadable_submission_exits_1_with_a_full_report() -> None:
     assert data["puzzles"][0]["line"] == 5
 
 
+@pytest.mark.usefixtures("memo_grading")
 def test_set_marker_in_the_file_picks_the_set() -> None:
     code, out, _ = run("list", "tests/answers/classic_jac.py")
     assert code == 0
     assert "21/21 solved" in out
 
 
+@pytest.mark.usefixtures("memo_grading")
 def test_junit_goes_to_a_file_and_the_text_report_to_the_terminal(tmp_path: Path) -> None:
     import xml.etree.ElementTree as ET
 
@@ -211,9 +222,8 @@ def test_junit_goes_to_a_file_and_the_text_report_to_the_terminal(tmp_path: Path
     assert suite is not None and suite.get("failures") == "6" and suite.get("tests") == "20"
 
 
-def test_github_prints_annotations_and_appends_the_job_summary(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.mark.usefixtures("memo_grading")
+def test_github_prints_annotations_and_appends_the_job_summary(tmp_path: Path) -> None:
     summary = tmp_path / "summary.md"
     summary.write_text("earlier steps\n")
     env = {**ENV, "GITHUB_STEP_SUMMARY": str(summary)}
@@ -233,6 +243,7 @@ def test_github_prints_annotations_and_appends_the_job_summary(
     assert text.startswith("earlier steps\n") and "| cos · Cosine | FAIL | 0/1 |" in text
 
 
+@pytest.mark.usefixtures("memo_grading")
 def test_gradescope_results_go_to_stdout() -> None:
     code, out, _ = run("check", "submissions/jax_mistakes.py", "--format", "gradescope")
     assert code == 1
@@ -240,14 +251,21 @@ def test_gradescope_results_go_to_stdout() -> None:
     assert data["score"] == 14.0 and data["max_score"] == 20.0 and len(data["tests"]) == 20
 
 
-def test_plot_writes_a_picture_per_wrong_puzzle(tmp_path: Path) -> None:
+@pytest.mark.usefixtures("memo_grading")
+def test_plot_writes_a_picture_per_wrong_puzzle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from adgrader.report import png
+
+    monkeypatch.setattr(png, "DPI", 20)  # small pictures: what is tested is which are written
+    pics = tmp_path / "pics"
+    selection = ["-p", "cos", "-p", "relu", "-p", "cumsum"]  # relu is right
     result = CliRunner().invoke(
         main,
-        ["check", "submissions/jax_mistakes.py", "--plot", str(tmp_path / "pics")],
+        ["check", "submissions/jax_mistakes.py", *selection, "--plot", str(pics)],
         env=ENV,
         catch_exceptions=False,
     )
     assert result.exit_code == 1
-    pictures = sorted(p.name for p in (tmp_path / "pics").iterdir())
-    assert pictures == ["conv1d.png", "cos.png", "cumsum.png", "emean.png", "running_mean.png"]
-    assert "wrote 5 picture(s)" in result.stderr
+    assert sorted(p.name for p in pics.iterdir()) == ["cos.png", "cumsum.png"]
+    assert f"wrote 2 picture(s) to {pics}" in result.stderr

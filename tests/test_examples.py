@@ -13,18 +13,24 @@ import subprocess
 import sys
 import sysconfig
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import nbformat
 import pytest
 import yaml
+from click.testing import CliRunner
 
 import adgrader
+from adgrader.cli import main
 from adgrader.report import json as json_report
 from adgrader.spec import load_set_dir
 
+from .conftest import Grade
+
 ROOT = Path(__file__).resolve().parent.parent
+F = TypeVar("F", bound=Callable[..., Any])
 EXAMPLES = ROOT / "examples"
 WORKFLOW = EXAMPLES / "github-classroom" / ".github" / "workflows" / "adgrader.yml"
 GITLAB = EXAMPLES / "gitlab" / ".gitlab-ci.yml"
@@ -180,10 +186,10 @@ def test_gitlab_job_keeps_a_junit_report() -> None:
 
 
 @pytest.fixture(scope="module")
-def softmax_wrong_report(tmp_path_factory: pytest.TempPathFactory) -> adgrader.Report:
+def softmax_wrong_report(tmp_path_factory: pytest.TempPathFactory, grade: Grade) -> adgrader.Report:
     path = tmp_path_factory.mktemp("softmax") / "wrong_jac.py"
     path.write_text(_without_function(WRONG_ANSWERS, "fb_soft"), encoding="utf-8")
-    return adgrader.check(path, puzzles_dir=SOFTMAX_SET)
+    return grade(path, puzzles_dir=SOFTMAX_SET)
 
 
 def test_softmax_set_loads() -> None:
@@ -210,27 +216,29 @@ def test_softmax_files_are_the_ones_in_the_doc() -> None:
         assert block is not None and f"```python\n{block}\n```" in doc
 
 
-def test_softmax_answers_pass() -> None:
-    report = adgrader.check(SOFTMAX_ANSWERS, puzzles_dir=SOFTMAX_SET)
+def test_softmax_answers_pass(grade: Grade) -> None:
+    report = grade(SOFTMAX_ANSWERS, puzzles_dir=SOFTMAX_SET)
     assert [(p.id, p.status, p.form) for p in report.puzzles] == [("softmax", "passed", "jac")]
     assert report.score == report.max_score == 2
 
 
-def test_softmax_dx_answer_passes(tmp_path: Path) -> None:
+def test_softmax_dx_answer_passes(tmp_path: Path, grade: Grade) -> None:
     dx_only = tmp_path / "dx_only.py"
     source = SOFTMAX_ANSWERS.read_text(encoding="utf-8")
     dx_only.write_text(_without_function(source, "jac_softmax"), encoding="utf-8")
-    report = adgrader.check(dx_only, puzzles_dir=SOFTMAX_SET)
+    report = grade(dx_only, puzzles_dir=SOFTMAX_SET)
     assert [(p.status, p.form) for p in report.puzzles] == [("passed", "dx")]
 
 
-def test_softmax_wrong_answers_fail(tmp_path: Path, softmax_wrong_report: adgrader.Report) -> None:
+def test_softmax_wrong_answers_fail(
+    tmp_path: Path, softmax_wrong_report: adgrader.Report, grade: Grade
+) -> None:
     [jac] = softmax_wrong_report.puzzles
     assert (jac.status, jac.form, jac.score) == ("failed", "jac", 0)
     assert jac.mismatch_total > 0
     dx_only = tmp_path / "wrong_dx.py"
     dx_only.write_text(_without_function(WRONG_ANSWERS, "jac_softmax"), encoding="utf-8")
-    [dx] = adgrader.check(dx_only, puzzles_dir=SOFTMAX_SET).puzzles
+    [dx] = grade(dx_only, puzzles_dir=SOFTMAX_SET).puzzles
     assert (dx.status, dx.form) == ("failed", "dx")
 
 
@@ -240,6 +248,12 @@ def test_softmax_wrong_answers_fail(tmp_path: Path, softmax_wrong_report: adgrad
 # here a wheel built from this checkout, into a fresh environment that sees this
 # environment's other packages (jax, numpy, ...) but not adgrader. So no network is
 # needed, and the commands grade with the wheel's code and built-in puzzles.
+
+
+def installs(test: F) -> F:
+    """A test that installs the wheel: slow, and run by one process (-n), which builds
+    the wheel once."""
+    return pytest.mark.slow(pytest.mark.xdist_group("wheel")(test))  # type: ignore[no-any-return]
 
 
 @pytest.fixture(scope="session")
@@ -258,14 +272,30 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def dependencies(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """This environment's installed packages but adgrader, as one folder of links."""
+    """This environment's installed packages but adgrader, as one folder of hard links.
+
+    Hard links, not symbolic ones: where the kernel jails answer processes, they may
+    read only below the folders on their `sys.path`, and a symbolic link's target lies
+    elsewhere (jax would not import). A folder on another file system is copied.
+    """
     folder = tmp_path_factory.mktemp("dependencies")
+
+    def link(source: str, target: str) -> None:
+        try:
+            os.link(source, target, follow_symlinks=False)
+        except OSError:
+            shutil.copy2(source, target, follow_symlinks=False)
+
     paths = sysconfig.get_paths()
     for site in dict.fromkeys((paths["purelib"], paths["platlib"])):
         for entry in Path(site).iterdir():
-            link = folder / entry.name
-            if "adgrader" not in entry.name.lower() and not link.exists():
-                link.symlink_to(entry)
+            target = folder / entry.name
+            if "adgrader" in entry.name.lower() or target.exists():
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.copytree(entry, target, symlinks=True, copy_function=link)
+            else:
+                link(str(entry), str(target))
     return folder
 
 
@@ -353,6 +383,7 @@ def _run_github_step(
     return _run(command, workspace, {**env, **_github_env(step.get("env"))})
 
 
+@installs
 def test_github_workflow_installs_and_grades(
     workflow: dict[str, Any],
     classroom_job: dict[str, Any],
@@ -424,6 +455,7 @@ def _run_gitlab_job(workspace: Path, env: dict[str, str]) -> subprocess.Complete
     return _run(["bash", str(script)], workspace, env)
 
 
+@installs
 def test_gitlab_job_installs_and_grades(
     wheel: Path, dependencies: Path, no_apt: Path, tmp_path: Path
 ) -> None:
@@ -511,6 +543,7 @@ def _small_notebook(path: Path) -> None:
     nbformat.write(book, str(path))
 
 
+@installs
 @pytest.mark.parametrize("upload", ["answers.py", "autodiff_puzzles.ipynb"])
 def test_gradescope_grades_an_upload(
     upload: str, gradescope_image: tuple[Path, dict[str, str]], tmp_path: Path
@@ -535,6 +568,7 @@ def test_gradescope_grades_an_upload(
     assert uploaded.read_bytes() == before  # graded a copy
 
 
+@installs
 def test_gradescope_picks_the_answers_not_a_checkpoint(
     gradescope_image: tuple[Path, dict[str, str]], tmp_path: Path
 ) -> None:
@@ -551,6 +585,7 @@ def test_gradescope_picks_the_answers_not_a_checkpoint(
     assert re.search(r"^check \S+/answers\.ipynb --set jax --format gradescope", done.stdout, re.M)
 
 
+@installs
 def test_gradescope_without_answers(
     gradescope_image: tuple[Path, dict[str, str]], tmp_path: Path
 ) -> None:
@@ -600,7 +635,10 @@ def test_ci_runs_the_readme_set_up_commands() -> None:
     assert ran == ["export JAX_PLATFORMS=cpu", *commands]
 
 
-def test_github_matrix_grades_each_shard_and_merges_them(tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_github_matrix_grades_each_shard_and_merges_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The matrix workflow's grade and merge steps, run here for every shard of a small
     class: the merged grades.csv is what one unsharded run writes."""
     flow = yaml.safe_load(
@@ -625,24 +663,8 @@ def test_github_matrix_grades_each_shard_and_merges_them(tmp_path: Path) -> None
         assert done.returncode == 0
     merged = subprocess.run(["bash", "-e", "-c", merge_step["run"]], cwd=tmp_path, env=base)
     assert merged.returncode == 0
-    whole = tmp_path / "whole"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "adgrader",
-            "grade",
-            "class",
-            "--out",
-            str(whole),
-            "-p",
-            "relu",
-            "-p",
-            "cos",
-        ],
-        cwd=tmp_path,
-        env=base,
-        capture_output=True,
-    )
+    whole = tmp_path / "whole"  # one unsharded run, here (the shards ran as the workflow runs)
+    monkeypatch.chdir(tmp_path)
+    CliRunner().invoke(main, ["grade", "class", "--out", str(whole), "-p", "relu", "-p", "cos"])
     assert (tmp_path / "grades.csv").read_text() == (whole / "grades.csv").read_text()
     assert len(list((tmp_path / "reports").glob("*.json"))) == 6

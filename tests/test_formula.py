@@ -22,7 +22,7 @@ from adgrader.spec.formula import plain_math
         (r"$\frac{\partial f}{\partial x}$", "`(∂ f)/(∂ x)`"),
         (r"$\sum_{a, b} x_{a, b}$", "`Σ[a, b] x[a, b]`"),
         (r"$$\text{if } x \le y$$", "`if x ≤ y`"),
-        (r"$\left( \alpha \right)$", "`( α )`"),
+        (r"$\left( \alpha \right)$", "`( α )`"),  # noqa: RUF001
         (r"$\{0, 1\}$", "`{0, 1}`"),
         (r"$\operatorname{sort}(x)$", "`sort(x)`"),
         (r"$a \ne b \ge c \times d$", "`a ≠ b ≥ c × d`"),

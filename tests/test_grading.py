@@ -74,6 +74,8 @@ def test_mismatches_name_input_output_indices_and_values(grade: Grade) -> None:
 
 
 def test_same_seed_same_verdicts_and_points(grade: Grade) -> None:
+    """A grading of its own, with answer processes started cold as `check` starts them,
+    gives what the session's memo (forked answer processes) gave."""
     import adgrader
 
     again = adgrader.check(SUBMISSIONS / "jax_mistakes.py", set="jax", puzzles=["cumsum"])
@@ -99,10 +101,8 @@ def test_cells_pasted_from_the_2024_notebook_work_unchanged(grade: Grade) -> Non
     assert [p.status for p in report.puzzles] == ["passed"] * 3
 
 
-def test_points_per_puzzle_come_from_the_set_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_points_per_puzzle_come_from_the_set_file(tmp_path, grade: Grade) -> None:  # type: ignore[no-untyped-def]
     import shutil
-
-    import adgrader
 
     folder = tmp_path / "course"
     folder.mkdir()
@@ -113,7 +113,7 @@ def test_points_per_puzzle_come_from_the_set_file(tmp_path) -> None:  # type: ig
     )
     answers = tmp_path / "answers.py"
     answers.write_text("def jac_neg(x):\n    return -1.0 * (Os == Is)\n")
-    report = adgrader.check(answers, puzzles_dir=folder)
+    report = grade(answers, puzzles_dir=folder)
     assert [(p.id, p.score, p.max_score) for p in report.puzzles] == [
         ("neg", 2.5, 2.5),
         ("relu", 0.0, 1.0),

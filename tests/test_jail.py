@@ -27,9 +27,13 @@ import pytest
 import adgrader
 from adgrader.answers import jail
 
-pytestmark = pytest.mark.skipif(
-    jail.supported().level != "kernel", reason=f"no kernel jail here: {jail.supported().detail}"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        jail.supported().level != "kernel",
+        reason=f"no kernel jail here: {jail.supported().detail}",
+    ),
+    pytest.mark.xdist_group("jail"),  # one process runs them all: `runs` is set up once
+]
 
 SRC = Path(adgrader.__file__).resolve().parents[1]
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0

@@ -19,10 +19,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-import adgrader
 from adgrader.result import Report
 from adgrader.spec import PuzzleSet, load_set
 from adgrader.submission.notebook import Extracted, extract, is_notebook
+
+from .conftest import Grade
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBMISSIONS = ROOT / "submissions"
@@ -522,10 +523,12 @@ def _source_line(source: str, needle: str) -> int:
     return _line_of(source, needle)
 
 
-def _grade(tmp: Path, extracted: Extracted, set_name: str, puzzles: tuple[str, ...] = ()) -> Report:
+def _grade(
+    grade: Grade, tmp: Path, extracted: Extracted, set_name: str, puzzles: tuple[str, ...] = ()
+) -> Report:
     path = tmp / f"from_notebook_{set_name}.py"
     path.write_text(extracted.source, encoding="utf-8")
-    return adgrader.check(path, set=set_name, puzzles=puzzles)
+    return grade(path, set_name, puzzles=puzzles)
 
 
 _READ_FROM: dict[int, Path] = {}
@@ -564,7 +567,7 @@ def test_is_notebook() -> None:
     assert not is_notebook(Path("answers.py"))
 
 
-def test_blank_jax_notebook(tmp_path: Path, jax_set: PuzzleSet) -> None:
+def test_blank_jax_notebook(tmp_path: Path, jax_set: PuzzleSet, grade: Grade) -> None:
     path, where, texts = write_notebook(tmp_path / "blank.ipynb", JAX_LIBRARY, jax_blocks(False))
     got = extract(path, jax_set)
     assert got.found == where
@@ -583,7 +586,7 @@ def test_blank_jax_notebook(tmp_path: Path, jax_set: PuzzleSet) -> None:
     line = _source_line(got.source, "def jac_relu(")
     assert got.lines[line] == (where["relu"], _line_of(texts["relu"], "def jac("))
 
-    report = _grade(tmp_path, got, "jax", puzzles=("id", "cos", "relu", "view", "conv2d"))
+    report = _grade(grade, tmp_path, got, "jax", puzzles=("id", "cos", "relu", "view", "conv2d"))
     status = {p.id: p.status for p in report.puzzles}
     assert status["id"] == "passed"  # the 2024 notebook's stub for Id is already right
     assert all(status[p] == "todo" for p in ("cos", "relu", "view", "conv2d"))
@@ -594,7 +597,7 @@ def test_blank_jax_notebook(tmp_path: Path, jax_set: PuzzleSet) -> None:
 
 @pytest.fixture(scope="module")
 def messy_jax(
-    tmp_path_factory: pytest.TempPathFactory, jax_set: PuzzleSet
+    tmp_path_factory: pytest.TempPathFactory, jax_set: PuzzleSet, grade: Grade
 ) -> tuple[Extracted, dict[str, int], dict[str, str], Report]:
     """Filled, with a renamed header, two puzzles swapped, extra cells, one puzzle left out,
     one answered twice, one already named the adgrader way and the Sort header gone."""
@@ -618,7 +621,7 @@ def messy_jax(
     path, where, texts = write_notebook(tmp / "messy.ipynb", JAX_LIBRARY, blocks)
     got = extract(path, jax_set)
     _READ_FROM[id(got)] = path
-    return got, where, texts, _grade(tmp, got, "jax")
+    return got, where, texts, _grade(grade, tmp, got, "jax")
 
 
 def test_messy_jax_found(
@@ -686,7 +689,7 @@ def test_messy_jax_grades(
 # ---------------------------------------------------------------- 2024, broken and bare
 
 
-def test_jax_answer_that_does_not_parse(tmp_path: Path, jax_set: PuzzleSet) -> None:
+def test_jax_answer_that_does_not_parse(tmp_path: Path, jax_set: PuzzleSet, grade: Grade) -> None:
     """One answer cell that does not parse is that puzzle's error, said once with its
     cell, line and a caret; the other puzzles are graded."""
     blocks = jax_blocks(True)[:8]
@@ -705,7 +708,7 @@ def test_jax_answer_that_does_not_parse(tmp_path: Path, jax_set: PuzzleSet) -> N
     assert shown.endswith("return (Os == Is) * (x > 0")
     assert caret.index("^") == shown.index("(x > 0")
     assert all(len(row) <= 80 for row in problem.message.splitlines())
-    report = _grade(tmp_path, got, "jax", puzzles=("neg", "relu"))
+    report = _grade(grade, tmp_path, got, "jax", puzzles=("neg", "relu"))
     assert [p.status for p in report.puzzles] == ["passed", "missing"]
 
 
@@ -723,7 +726,7 @@ def test_jax_notebook_without_headers_goes_by_order(tmp_path: Path, jax_set: Puz
 # ---------------------------------------------------------------- 2022
 
 
-def test_blank_classic_notebook(tmp_path: Path, classic_set: PuzzleSet) -> None:
+def test_blank_classic_notebook(tmp_path: Path, classic_set: PuzzleSet, grade: Grade) -> None:
     path, where, _ = write_notebook(
         tmp_path / "blank.ipynb", CLASSIC_LIBRARY, classic_blocks(False)
     )
@@ -738,13 +741,13 @@ def test_blank_classic_notebook(tmp_path: Path, classic_set: PuzzleSet) -> None:
     assert got.lines[line] == (where["mean_reduce"], 1)
     line = _source_line(got.source, "def fb_conv2d(")
     assert got.lines[line + 4] == (where["conv2d"], 5)  # its dx line
-    report = _grade(tmp_path, got, "classic", puzzles=("relu", "mean_reduce", "conv2d"))
+    report = _grade(grade, tmp_path, got, "classic", puzzles=("relu", "mean_reduce", "conv2d"))
     assert [p.status for p in report.puzzles] == ["todo", "todo", "todo"]
 
 
 @pytest.fixture(scope="module")
 def messy_classic(
-    tmp_path_factory: pytest.TempPathFactory, classic_set: PuzzleSet
+    tmp_path_factory: pytest.TempPathFactory, classic_set: PuzzleSet, grade: Grade
 ) -> tuple[Extracted, dict[str, int], dict[str, str], Report]:
     """Filled, no 1D-conv header, 2D conv before 1D conv, sort left out, extra cells,
     a renamed header and one cell already named the adgrader way."""
@@ -763,7 +766,7 @@ def messy_classic(
     del blocks[[b.pid for b in blocks].index("sort")]
     path, where, texts = write_notebook(tmp / "messy.ipynb", CLASSIC_LIBRARY, blocks)
     got = extract(path, classic_set)
-    return got, where, texts, _grade(tmp, got, "classic")
+    return got, where, texts, _grade(grade, tmp, got, "classic")
 
 
 def test_messy_classic(
@@ -815,6 +818,7 @@ def test_adgrader_names_and_imports(tmp_path: Path, jax_set: PuzzleSet) -> None:
     ast.parse(got.source)
 
 
+@pytest.mark.usefixtures("memo_grading")
 def test_check_grades_a_notebook_and_reports_cells(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
@@ -843,10 +847,8 @@ def test_check_grades_a_notebook_and_reports_cells(tmp_path: Path) -> None:
     assert next(p for p in data["puzzles"] if p["id"] == "neg")["status"] == "missing"
 
 
-def test_an_unreadable_notebook_is_an_error_for_every_puzzle(tmp_path: Path) -> None:
-    import adgrader
-
+def test_an_unreadable_notebook_is_an_error_for_every_puzzle(tmp_path: Path, grade: Grade) -> None:
     path = tmp_path / "broken.ipynb"
     path.write_text("{ not json")
-    report = adgrader.check(path, set="jax", puzzles=["relu"])
+    report = grade(path, "jax", puzzles=("relu",))
     assert report.puzzles[0].status == "error" and "notebook" in report.puzzles[0].message

@@ -217,7 +217,7 @@ def test_one_line_checks_each_statement_of_a_backward() -> None:
 def test_max_columns_counts_the_answer_lines_only_against_the_limit() -> None:
     long_name = "a" * 70
     text = (
-        f"{long_name}_helper_that_is_far_too_long_for_the_limit = 1  # not the answer, not checked\n"
+        f"{long_name}_helper_that_is_far_too_long_for_the_limit = 1  # not the answer\n"
         "def jac_relu(x):\n"
         "    return (x > 0) * (Os == Is)" + " " * 60 + "\n"  # trailing blanks do not count
     )
@@ -260,7 +260,9 @@ def test_no_autodiff_finds_a_differentiating_call(body: str) -> None:
 
 def test_no_autodiff_lets_ordinary_names_and_a_backward_chaining_others_through() -> None:
     # `grad`, `jacobian` and `backward` as plain variable names are not autodiff
-    plain = "def jac_relu(x):\n    grad = jacobian = backward = (x > 0) * (Os == Is)\n    return grad\n"
+    plain = (
+        "def jac_relu(x):\n    grad = jacobian = backward = (x > 0) * (Os == Is)\n    return grad\n"
+    )
     assert findings(plain, RELU, NO_AUTODIFF) == []
     chained = "def vjp_mul(x, y, g):\n    return Mul.backward(ctx, g)\n"
     assert findings(chained, TENSOR.get("mul"), NO_AUTODIFF, prefer="backward") == []

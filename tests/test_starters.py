@@ -14,7 +14,6 @@ import pytest
 
 from adgrader.answers.backward import Context
 from adgrader.answers.standins import submission_names
-from adgrader.submission.marker import declared_in
 from adgrader.spec import FORMS, Puzzle, available_sets, load_set
 from adgrader.spec.scope import puzzle_names
 from adgrader.spec.starters import (
@@ -26,6 +25,7 @@ from adgrader.spec.starters import (
     notebook_blanks,
     starter_file,
 )
+from adgrader.submission.marker import declared_in
 
 NUMPY_JAX = types.SimpleNamespace(numpy=np, Array=np.ndarray)
 PUZZLES = [(s, p) for s in available_sets() for p in load_set(s).puzzles]

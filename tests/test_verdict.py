@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import msgspec
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -33,8 +34,7 @@ def relu_sample(points: int = 1) -> Sample:
     return Sample(
         points=[{"x": x, "g": np.ones(10)} for x in xs],
         expected=[
-            Expected(jac={"x": np.diag((x > 0) * 1.0)}, value=np.maximum(x, 0), vjp={})
-            for x in xs
+            Expected(jac={"x": np.diag((x > 0) * 1.0)}, value=np.maximum(x, 0), vjp={}) for x in xs
         ],
         redrawn=[],
     )
@@ -64,6 +64,10 @@ def mul_arrays(sample: Sample, **changes: np.ndarray) -> Outcome:
         "vjp_y": e.vjp["y"],
     }
     return Outcome("ok", arrays=[{**arrays, **changes}])
+
+
+def replace_found(found: Found, **changes: object) -> Found:
+    return msgspec.structs.replace(found, **changes)
 
 
 # ---------------------------------------------------------------- the Jacobian
@@ -100,6 +104,29 @@ def test_one_point_is_not_numbered() -> None:
     sample = relu_sample(1)
     result = verdict(RELU, Outcome("ok", arrays=[{"x": np.eye(10)}]), sample, JAC)
     assert result.message == "5 of 100 entries wrong"
+
+
+def test_a_probe_is_named_as_one_and_the_seeded_points_are_counted_without_it() -> None:
+    with_probe = replace(RELU, probes=({"x": [0.5] * 10},))
+    sample = relu_sample(3)  # two seeded points, then the probe
+    outcome = relu_right(sample)
+    outcome.arrays[2]["x"] = np.eye(10)
+    assert verdict(with_probe, outcome, sample, JAC).message == (
+        "5 of 100 entries wrong at fixed probe 1 of 1"
+    )
+    outcome.arrays[1]["x"] = np.eye(10)
+    assert verdict(with_probe, outcome, sample, JAC).message == (
+        "5 of 100 entries wrong at point 2 of 2"
+    )
+
+
+def test_a_single_wrong_entry_of_a_single_entry_is_the_one() -> None:
+    neg = replace(load_set("scalar").get("neg"), probes=())
+    expected = Expected(jac={"x": np.array(-1.0)}, value=np.array(-2.0), vjp={})
+    sample = Sample([{"x": np.array(2.0), "g": np.array(1.0)}], [expected], [])
+    info = Found("jac", "jac_neg", 1)
+    result = verdict(neg, Outcome("ok", arrays=[{"x": np.array(1.0)}]), sample, info)
+    assert (result.status, result.message) == ("failed", "the one entry is wrong")
 
 
 def test_a_wrong_shape_fails_before_any_value_and_is_recorded() -> None:
@@ -146,13 +173,16 @@ def test_a_right_backward_class_passes() -> None:
 
 def test_the_forward_value_is_checked_first() -> None:
     sample = mul_sample()
-    wrong_everything = mul_arrays(
-        sample, value=np.array(1.0), x=np.array(9.0), vjp_x=np.array(9.0)
-    )
+    wrong_everything = mul_arrays(sample, value=np.array(1.0), x=np.array(9.0), vjp_x=np.array(9.0))
     result = verdict(MUL, wrong_everything, sample, CLASS)
     assert result.status == "failed"
     assert result.message == "forward returns the wrong value"
     assert [(m.kind, m.yours, m.expected) for m in result.mismatches] == [("value", 1.0, -6.0)]
+    assert result.line == CLASS.line  # no forward line known: the class's
+    placed = verdict(MUL, wrong_everything, sample, replace_found(CLASS, forward_line=3))
+    assert placed.line == 3  # the forward is what is wrong
+    jac_wrong = mul_arrays(sample, x=np.array(9.0))
+    assert verdict(MUL, jac_wrong, sample, replace_found(CLASS, forward_line=3)).line == 7
     shaped = verdict(MUL, mul_arrays(sample, value=np.zeros(2)), sample, CLASS)
     assert shaped.message == "forward returns shape (2,), but f's output has shape ()"
     assert shaped.shape is not None and shaped.shape.of == "f's value"
@@ -162,7 +192,10 @@ def test_the_gradients_shapes_come_before_the_jacobian() -> None:
     sample = mul_sample()
     outcome = mul_arrays(sample, x=np.array(9.0), vjp_y=np.zeros(1))
     result = verdict(MUL, outcome, sample, CLASS)
-    assert result.message == "wrong shape for the gradient of y: expected () (the shape of y), got (1,)"
+    assert (
+        result.message
+        == "wrong shape for the gradient of y: expected () (the shape of y), got (1,)"
+    )
     assert result.shape is not None and result.shape.of == "the gradient of y"
 
 
@@ -251,7 +284,9 @@ def test_missing_says_how_to_answer_in_the_sets_form() -> None:
     assert (result.status, result.form, result.line) == ("missing", None, None)
     assert result.message == "no answer: add def jac_relu(x)"
     backward = verdict(MUL, Outcome("missing"), mul_sample(), None, prefer="backward")
-    assert backward.message == "no answer: add class Mul (forward, backward)\nor def vjp_mul(x, y, g)"
+    assert (
+        backward.message == "no answer: add class Mul (forward, backward)\nor def vjp_mul(x, y, g)"
+    )
 
 
 @pytest.mark.parametrize("status", ["error", "timeout"])
