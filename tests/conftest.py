@@ -47,22 +47,12 @@ class Gradings:
     is not memoized: it runs as asked.
     """
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, launcher: Launcher) -> None:
         from adgrader.grading import stages
 
         self.real = stages.grade_submission
-        self.folder = folder
+        self.launcher = launcher
         self.reports: dict[Any, Report] = {}
-        self.graded = 0  # real gradings done, to show that the memo is used
-        self._launcher: Launcher | None = None
-
-    def launcher(self) -> Launcher:
-        """The session's fork server, started by the first grading that needs it."""
-        if self._launcher is None:
-            from adgrader.answers.launch import warm_launcher
-
-            self._launcher = warm_launcher(self.folder)
-        return self._launcher
 
     def grade_submission(
         self,
@@ -78,11 +68,9 @@ class Gradings:
         if launcher is not None:
             return self.real(sub, pset, options, launcher, set_note=set_note)
         options = options or Options()
-        text = hashlib.sha256(sub.source.encode("utf-8", "surrogatepass")).hexdigest()
-        key = (str(sub.path), text, pset.id, pset.path, options, options.resolved_seed())
+        key = (_digest(sub), pset.id, pset.path, options, options.resolved_seed())
         if key not in self.reports:
-            self.graded += 1
-            self.reports[key] = self.real(sub, pset, options, self.launcher())
+            self.reports[key] = self.real(sub, pset, options, self.launcher)
         # set_note says only how the set was chosen: the grading is the same
         return dataclasses.replace(self.reports[key], set_note=set_note)
 
@@ -93,9 +81,14 @@ class Gradings:
             patch.setattr("adgrader.grading.stages.grade_submission", self.grade_submission)
             yield
 
-    def close(self) -> None:
-        if self._launcher is not None:
-            self._launcher.close()
+
+def _digest(sub: Submission) -> tuple[str, str]:
+    """The submission's name, and a hash of what was read: the code graded and, for a
+    file, its bytes (a notebook's cells place the answers)."""
+    digest = hashlib.sha256(sub.source.encode("utf-8", "surrogatepass"))
+    with contextlib.suppress(OSError):
+        digest.update(Path(sub.path).read_bytes())
+    return str(sub.path), digest.hexdigest()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -107,9 +100,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def gradings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gradings]:
-    memo = Gradings(tmp_path_factory.mktemp("forkserver"))
-    yield memo
-    memo.close()
+    """The session's memo. Its fork server is started here, by the thread that runs the
+    tests: it dies with the thread that started it."""
+    from adgrader.answers.launch import warm_launcher
+
+    launcher = warm_launcher(tmp_path_factory.mktemp("forkserver"))
+    try:
+        yield Gradings(launcher)
+    finally:
+        launcher.close()
 
 
 @pytest.fixture(scope="session")

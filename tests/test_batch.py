@@ -33,9 +33,8 @@ EXPECTED = {  # submission: statuses of (neg, relu, cumsum)
 }
 
 
-# The class is graded once, in the first test's set-up: one process runs them all (-n),
-# and early.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("batch")]
+# The class is graded once, in the first test's set-up: early.
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

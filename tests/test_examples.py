@@ -13,9 +13,8 @@ import subprocess
 import sys
 import sysconfig
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import nbformat
 import pytest
@@ -30,7 +29,6 @@ from adgrader.spec import load_set_dir
 from .conftest import Grade
 
 ROOT = Path(__file__).resolve().parent.parent
-F = TypeVar("F", bound=Callable[..., Any])
 EXAMPLES = ROOT / "examples"
 WORKFLOW = EXAMPLES / "github-classroom" / ".github" / "workflows" / "adgrader.yml"
 GITLAB = EXAMPLES / "gitlab" / ".gitlab-ci.yml"
@@ -250,12 +248,6 @@ def test_softmax_wrong_answers_fail(
 # needed, and the commands grade with the wheel's code and built-in puzzles.
 
 
-def installs(test: F) -> F:
-    """A test that installs the wheel: slow, and run by one process (-n), which builds
-    the wheel once."""
-    return pytest.mark.slow(pytest.mark.xdist_group("wheel")(test))  # type: ignore[no-any-return]
-
-
 @pytest.fixture(scope="session")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A wheel of this checkout, built once per session, offline."""
@@ -383,7 +375,7 @@ def _run_github_step(
     return _run(command, workspace, {**env, **_github_env(step.get("env"))})
 
 
-@installs
+@pytest.mark.slow
 def test_github_workflow_installs_and_grades(
     workflow: dict[str, Any],
     classroom_job: dict[str, Any],
@@ -455,7 +447,7 @@ def _run_gitlab_job(workspace: Path, env: dict[str, str]) -> subprocess.Complete
     return _run(["bash", str(script)], workspace, env)
 
 
-@installs
+@pytest.mark.slow
 def test_gitlab_job_installs_and_grades(
     wheel: Path, dependencies: Path, no_apt: Path, tmp_path: Path
 ) -> None:
@@ -543,7 +535,7 @@ def _small_notebook(path: Path) -> None:
     nbformat.write(book, str(path))
 
 
-@installs
+@pytest.mark.slow
 @pytest.mark.parametrize("upload", ["answers.py", "autodiff_puzzles.ipynb"])
 def test_gradescope_grades_an_upload(
     upload: str, gradescope_image: tuple[Path, dict[str, str]], tmp_path: Path
@@ -568,7 +560,7 @@ def test_gradescope_grades_an_upload(
     assert uploaded.read_bytes() == before  # graded a copy
 
 
-@installs
+@pytest.mark.slow
 def test_gradescope_picks_the_answers_not_a_checkpoint(
     gradescope_image: tuple[Path, dict[str, str]], tmp_path: Path
 ) -> None:
@@ -585,7 +577,7 @@ def test_gradescope_picks_the_answers_not_a_checkpoint(
     assert re.search(r"^check \S+/answers\.ipynb --set jax --format gradescope", done.stdout, re.M)
 
 
-@installs
+@pytest.mark.slow
 def test_gradescope_without_answers(
     gradescope_image: tuple[Path, dict[str, str]], tmp_path: Path
 ) -> None:

@@ -118,8 +118,9 @@ def test_the_marker_counts_only_near_the_top() -> None:
     def at(n: int) -> str:
         return "\n" * (n - 1) + "# adgrader: set=classic\n"
 
-    assert declared_in(at(LINES)) == ("classic", LINES)
-    assert declared_in(at(LINES + 1)) is None
+    assert LINES == 20
+    assert declared_in(at(20)) == ("classic", 20)
+    assert declared_in(at(21)) is None
     assert declared_in(at(5), lines=4) is None
 
 
