@@ -69,10 +69,12 @@ class Gradings:
             return self.real(sub, pset, options, launcher, set_note=set_note)
         options = options or Options()
         key = (_digest(sub), pset.id, pset.path, options, options.resolved_seed())
-        if key not in self.reports:
-            self.reports[key] = self.real(sub, pset, options, self.launcher)
-        # set_note says only how the set was chosen: the grading is the same
-        return dataclasses.replace(self.reports[key], set_note=set_note)
+        found = self.reports.get(key)
+        if found is None or not _renamable(found, str(sub.path)):
+            found = self.reports[key] = self.real(sub, pset, options, self.launcher)
+        # the same file named another way (relative, absolute) is the same grading; and
+        # set_note says only how the set was chosen
+        return dataclasses.replace(found, submission=str(sub.path), set_note=set_note)
 
     @contextlib.contextmanager
     def active(self) -> Iterator[None]:
@@ -83,12 +85,23 @@ class Gradings:
 
 
 def _digest(sub: Submission) -> tuple[str, str]:
-    """The submission's name, and a hash of what was read: the code graded and, for a
-    file, its bytes (a notebook's cells place the answers)."""
+    """The file (however named) or the name, and a hash of what was read: the code
+    graded and, for a file, its bytes (a notebook's cells place the answers)."""
     digest = hashlib.sha256(sub.source.encode("utf-8", "surrogatepass"))
-    with contextlib.suppress(OSError):
-        digest.update(Path(sub.path).read_bytes())
-    return str(sub.path), digest.hexdigest()
+    path = Path(sub.path)
+    try:
+        digest.update(path.read_bytes())
+    except OSError:
+        return str(sub.path), digest.hexdigest()
+    return str(path.resolve()), digest.hexdigest()
+
+
+def _renamable(report: Report, name: str) -> bool:
+    """Whether `report` can stand for the same file named `name`: its own name for the
+    file appears nowhere but in `submission`."""
+    if report.submission == name:
+        return True
+    return report.submission not in repr(dataclasses.replace(report, submission=""))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import replace
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -12,7 +13,7 @@ import pytest
 
 from adgrader.spec import RULE_NAMES, Puzzle, load_set
 from adgrader.spec.model import rule_name
-from adgrader.spec.scope import names_of
+from adgrader.spec.scope import names_of, puzzle_names
 
 JAX_IDS = [
     "id",
@@ -188,18 +189,30 @@ def test_classic_shapes_and_index_names(puzzle: Puzzle) -> None:
     assert not puzzle.givens
 
 
+# numpy stands in for jax.numpy (the puzzles' `f`, givens and index forms use the
+# functions both have): an index form is evaluated entry by entry, where jax would
+# dispatch an operation per entry. `validate` of the built-in sets checks f with jax.
+NUMPY_AS_JAX = SimpleNamespace(numpy=np, Array=np.ndarray)
+
+
 @pytest.mark.parametrize(("set_id", "puzzle"), CASES, ids=[f"{s}-{p.id}" for s, p in CASES])
 def test_index_form_matches_f(jax: Any, set_id: str, puzzle: Puzzle) -> None:
-    names = names_of(puzzle, jax)
+    # `jax`: float64 for an `f` that calls jax itself (conv2d's convolve2d)
+    names = puzzle_names(
+        dims=puzzle.dims,
+        givens=puzzle.givens,
+        f=puzzle.f,
+        arg_names=puzzle.arg_names,
+        jax=NUMPY_AS_JAX,
+    )
     rng = np.random.default_rng(sum(map(ord, f"{set_id}/{puzzle.id}")))
     point = {inp.name: rng.uniform(*inp.bounds, size=inp.shape) for inp in puzzle.inputs}
-    args = [jax.numpy.asarray(point[n], dtype=jax.numpy.float64) for n in puzzle.arg_names]
 
-    value = np.asarray(names["f"](*args))
+    value = np.asarray(names["f"](*(point[n] for n in puzzle.arg_names)))
     assert value.shape == puzzle.out_shape
     assert value.dtype == np.float64
 
-    scope = {**names, **point, "math": math, "np": jax.numpy}
+    scope = {**names, **point, "math": math, "np": np}
     code = compile(
         f"lambda {', '.join(puzzle.out_index)}: ({puzzle.index_form})",
         f"{puzzle.source}:index_form",
@@ -210,10 +223,6 @@ def test_index_form_matches_f(jax: Any, set_id: str, puzzle: Puzzle) -> None:
         expected = float(entry(*idx))
         assert value[idx] == pytest.approx(expected, abs=1e-9, rel=1e-9), (puzzle.id, idx)
 
-    for k, name in enumerate(puzzle.arg_names):
-        jac = jax.eval_shape(jax.jacfwd(names["f"], argnums=k), *args)
-        assert jac.shape == puzzle.jac_shape(name)
-
 
 def test_every_rule_a_set_may_list_has_a_check() -> None:
     from adgrader.grading import rules
@@ -223,7 +232,7 @@ def test_every_rule_a_set_may_list_has_a_check() -> None:
 
 
 def test_a_failing_given_names_its_field_but_answers_see_the_error_itself(jax: Any) -> None:
-    from adgrader.spec.scope import FieldError, puzzle_names
+    from adgrader.spec.scope import FieldError
 
     neg = SETS["jax"].get("neg")
     broken = {**neg.givens, "Os": "np.arange(K)[:, None]"}
