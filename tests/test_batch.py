@@ -18,7 +18,7 @@ from .conftest import HOSTILE, ROOT
 CLASS = {
     "alice/answers.py": ROOT / "submissions" / "jax_solution.py",
     "bob/answers.py": ROOT / "submissions" / "jax_mistakes.py",
-    "carol/answers.py": HOSTILE / "endless_loop.py",
+    "carol/answers.py": HOSTILE / "never_returns.py",  # hangs (idle, not spinning)
     "dave/answers.py": HOSTILE / "syntax_error.py",
     "erin/answers.py": Path(__file__).parent / "hostile" / "forks.py",
     "frank/answers.py": Path(__file__).parent / "hostile" / "prints_a_lot.py",
