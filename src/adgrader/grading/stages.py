@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import ast
 import os
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from .. import caches
 from ..answers.client import AnswerPool, Setup, default_processes
+from ..answers.folders import job_folder
 from ..answers.launch import ColdStart, Launcher
 from ..answers.protocol import Outcome
 from ..errors import IsolationError
@@ -257,8 +257,8 @@ def run_answers(
         scopes=tuple((s.first, s.last, s.puzzle) for s in sub.scopes),
     )
     with (
-        tempfile.TemporaryDirectory(prefix="adgrader-") as tmp,
-        AnswerPool(setup, selection, Path(tmp), launcher or ColdStart(), processes) as pool,
+        job_folder() as tmp,  # removed however deep or odd what the answers left there is
+        AnswerPool(setup, selection, tmp, launcher or ColdStart(), processes) as pool,
     ):
         samples, outcomes = answer_and_sample(pool, selection, seed, options.points, oracle_ready)
         isolation = pool.isolation
