@@ -8,7 +8,7 @@
   an added or a removed file, is seen at once;
 - `results/`: the oracle's points and Jacobians (`.npz` of plain float arrays), named
   by everything they depend on;
-- `jax-oracle/`: jax's compiled code of the oracle (answer processes keep nothing).
+- `jax-oracle-2/`: jax's compiled code of the oracle (answer processes keep nothing).
 
 Reading an entry back runs nothing: a spec entry is decoded by msgspec into the typed
 model (never pickle, never eval) and anything that does not fit is ignored, and
@@ -17,7 +17,12 @@ trusted as much as the puzzle folder, though: `f` and the givens are Python that
 grading evaluates, so whoever can write this folder can change what is graded. So
 answer processes can neither read nor write any of it (the kernel's jail keeps them
 to their own folder), and where there is no such jail (isolation `python`) nothing
-here is used at all, since an answer could have written it.
+here is used at all, since an answer could have written it. Nor is anything kept by
+an adgrader from before answers were jailed (specs of format 4 and below, results
+of format 3 and below, the `jax-oracle/` folder): its answers ran with Python guards
+only and could write here. A cache folder shared with a place where answers are not
+jailed (another machine, a container without Landlock) is written by answers there:
+give each its own.
 
 `ADGRADER_NO_CACHE=1` turns off the first two (jax's cache stays: it only saves time).
 This module imports nothing heavy: the grading process asks it questions before numpy
@@ -39,7 +44,10 @@ from .files import write_atomically
 if TYPE_CHECKING:
     from .spec import Puzzle
 
-RESULTS_FORMAT = 3  # bump when the points, the oracle's method or the stored layout change
+# bump when the points, the oracle's method or the stored layout change; 4: the first
+# format only ever written while answers were jailed
+RESULTS_FORMAT = 4
+JAX_ORACLE = "jax-oracle-2"  # `jax-oracle` was written while answers were not jailed
 
 
 def cache_dir(kind: str) -> Path:

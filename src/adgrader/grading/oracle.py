@@ -40,7 +40,7 @@ def init_jax(cache: Path | None = None) -> Any:
 
     jax.config.update("jax_enable_x64", True)  # type: ignore[no-untyped-call]
     if caches.trusted():  # compiled code no answer process can have written
-        caches.use_jax_cache(jax, cache or caches.cache_dir("jax-oracle"))
+        caches.use_jax_cache(jax, cache or caches.cache_dir(caches.JAX_ORACLE))
     return jax
 
 

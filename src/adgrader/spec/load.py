@@ -16,7 +16,9 @@ import msgspec
 from ..errors import UsageError
 from .model import DEFAULT_SET, PuzzleSet
 
-SPEC_CACHE_FORMAT = 4  # bump when the resolved model or the entry's layout changes
+# bump when the resolved model or the entry's layout changes; 5: the first format only
+# ever written while answers were jailed (an entry holds source the grading side runs)
+SPEC_CACHE_FORMAT = 5
 
 
 def builtin_dir() -> Path:
