@@ -271,8 +271,14 @@ class AnswerProcess:
             result = self._expect(protocol.Result, begun + self.timeout, "answer", request.seq)
             if result is None:
                 return
+            try:
+                outcome = self._outcome(request, result)
+            except protocol.ProtocolError as exc:  # arrays no answer process could send
+                self._kill()
+                self._settle("answer", "error", f"the answer's arrays could not be read: {exc}")
+                return
             self._pending.remove(request)
-            self.outcomes[request.seq] = self._outcome(request, result)
+            self.outcomes[request.seq] = outcome
 
     def _spawn(self) -> None:
         req_r, req_w = os.pipe()
@@ -311,8 +317,9 @@ class AnswerProcess:
                 which = phase if bound == deadline else "file"
                 self._settle(which, "timeout", self._timeout_message(which))
                 return False
-            _, writable, _ = select.select([], [fd], [], left)
-            if writable:
+            poller = select.poll()  # (select() fails on descriptors past 1023)
+            poller.register(fd, select.POLLOUT)
+            if poller.poll(left * 1000):
                 try:
                     view = view[os.write(fd, view) :]
                 except (BlockingIOError, InterruptedError):
@@ -382,26 +389,28 @@ class AnswerProcess:
     # ------------------------------------------------------------ results
 
     def _outcome(self, request: _Request, result: protocol.Result) -> Outcome:
-        """The result as arrays, each checked before it is converted (see `unpack`)."""
+        """The result as arrays, each checked before it is converted (see `unpack`);
+        ProtocolError for arrays that no answer process sends (an honest one sends one
+        set per point, named as the puzzle's, numbers, each at most MAX_ENTRIES)."""
         if result.status == "missing":
             return Outcome("missing")
         if result.status != "ok":
             return Outcome(result.status, message=protocol.clean(result.message), line=result.line)
         if len(result.arrays) != request.count:
-            return Outcome("error", message="the answer process sent results for other points")
+            raise protocol.ProtocolError(
+                f"{len(result.arrays)} sets of arrays for {request.count} points"
+            )
         shapes = self.shapes[request.puzzle]
         arrays: list[dict[str, np.ndarray]] = []
-        try:
-            for point in result.arrays:
-                unknown = set(point) - set(shapes)
-                if unknown:
-                    raise protocol.ProtocolError(f"an array named {sorted(unknown)[0]!r}")
+        for point in result.arrays:
+            unknown = set(point) - set(shapes)
+            if unknown:
+                name = protocol.clean(sorted(unknown)[0], 40)
+                raise protocol.ProtocolError(f"an array named {name!r}")
+            try:
                 arrays.append({n: protocol.unpack(a, shapes[n]) for n, a in point.items()})
-        except protocol.ProtocolError as exc:
-            return Outcome("error", message=f"the answer's arrays could not be read: {exc}")
-        except (ValueError, TypeError, OverflowError, MemoryError) as exc:
-            why = f"the answer's arrays could not be read ({type(exc).__name__})"
-            return Outcome("error", message=why)
+            except (ValueError, TypeError, OverflowError, MemoryError) as exc:
+                raise protocol.ProtocolError(f"an array numpy cannot read ({exc})") from None
         return Outcome("ok", arrays=arrays)
 
     # ------------------------------------------------------------ ending

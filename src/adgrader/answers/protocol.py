@@ -36,6 +36,7 @@ DTYPES = frozenset(
     {"|b1", "|i1", "|u1", "<i2", "<u2", "<i4", "<u4", "<i8", "<u8", "<f2", "<f4", "<f8"}
 )
 MAX_DIMS = 32
+MAX_ENTRIES = 5_000_000  # entries in one array: far more than any Jacobian here
 MAX_POINTS = 4096  # points in one request (Options bounds --points well below this)
 MAX_ARRAYS = 16  # arrays per point: x, y, vjp_x, vjp_y, value, ...
 MAX_PUZZLES = 1024  # answers one process may report
@@ -92,6 +93,8 @@ def unpack(array: Array, want: tuple[int, ...] | None = None) -> np.ndarray:
     import numpy as np
 
     shape = shape_of(array)
+    if math.prod(shape) > MAX_ENTRIES:  # the answer side never sends one (`to_array`)
+        raise ProtocolError(f"an array of shape {shape} is far too large")
     if want is not None and shape != want:
         try:
             return np.broadcast_to(np.float64(np.nan), shape)
