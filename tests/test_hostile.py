@@ -78,6 +78,26 @@ CASES: dict[str, tuple[tuple[str, ...], dict[str, tuple[str, str]], dict[str, ob
         },
         {},
     ),
+    "autodiff_beaten.py": (
+        ("neg", "relu", "cumsum", "sort", "mean", "cos"),
+        {
+            "neg": ("violation", "automatic differentiation"),
+            "relu": ("violation", "automatic differentiation"),
+            "cumsum": ("violation", "automatic differentiation"),
+            "sort": ("failed", "entries wrong"),  # the given f: its derivatives are NaN
+            "mean": ("violation", "automatic differentiation"),
+            "cos": ("violation", "automatic differentiation"),
+        },
+        {},
+    ),
+    "autodiff_unwatched.py": (
+        ("repeat", "neg"),
+        {
+            "repeat": ("error", "automatic differentiation"),
+            "neg": ("error", "automatic differentiation"),
+        },
+        {},
+    ),
     "array_literal.py": (
         ("neg", "relu", "cumsum"),
         {
