@@ -263,6 +263,17 @@ attempt("read /etc/passwd after refusing", lambda: read("/etc/passwd"))
 stop.set()
 second.join()
 
+real_listdir = os.listdir
+def no_proc(path):
+    if path == "/proc/self/task":
+        raise OSError(errno.EACCES, "Permission denied")
+    return real_listdir(path)
+os.listdir = no_proc
+attempt("enter without /proc", lambda: jail.enter(
+    *jail.answer_paths(work), parent_pid=os.getppid()))
+os.listdir = real_listdir
+results["no_new_privs without /proc"] = nnp()
+
 def no_landlock():
     raise OSError(errno.ENOSYS, "no such system call")
 real_abi = jail._landlock_abi
@@ -492,6 +503,17 @@ def test_enter_refuses_a_second_thread_and_changes_nothing(
     assert "2 threads" in found["enter with two threads: message"]
     assert found["no_new_privs after refusing"] == 0
     assert found["read /etc/passwd after refusing"] == "ok"
+
+
+def test_enter_refuses_to_run_unjailed_where_it_cannot_count_threads(
+    runs: dict[str, dict[str, Any]],
+) -> None:
+    """Where the kernel can jail, an answer process never runs unjailed: the grading
+    side trusts its caches there."""
+    found = runs["enter"]
+    assert found["enter without /proc"] == "JailError"
+    assert "cannot count this process's threads" in found["enter without /proc: message"]
+    assert found["no_new_privs without /proc"] == 0
 
 
 def test_without_landlock_enter_says_python_and_changes_nothing(
