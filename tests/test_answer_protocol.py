@@ -36,7 +36,7 @@ from adgrader.answers.protocol import Outcome
 from adgrader.options import Limits
 from adgrader.spec import Puzzle, load_set
 
-from .test_hostile import carrying
+from .hostile_tools import carrying
 
 SRC = str(Path(adgrader.__file__).resolve().parents[1])
 RIGHT = 30.0  # the clock for requests that must not time out
