@@ -613,6 +613,58 @@ def test_deep_folders_are_removed(
     assert_none_carry(launcher.tokens)
 
 
+# ---------------------------------------------------------------- files that exhaust the reader
+
+
+def deep_json(depth: int) -> str:
+    return '{"cells": [], "metadata": ' + "[" * depth + "]" * depth + "}"
+
+
+def empty_objects(megabytes: int) -> str:
+    count = (megabytes << 20) // 3
+    return '{"cells": [], "metadata": {"x": [' + ",".join(["{}"] * count) + "]}}"
+
+
+# file name: (its text, made here, and words of the message that refuses it)
+EXHAUSTING = {
+    "long_sum.py": ("x = 1" + " + 1" * 5000 + "\n", "nested too deeply for Python to read"),
+    "deep_json.py": (deep_json(100_000), "Python cannot run the file"),
+    "deep.ipynb": (deep_json(100_000), "nested too deeply for Python to read"),
+    "empty_objects.ipynb": (empty_objects(12), "JSON objects and lists, more than any"),
+    "big_literal.py": ("x = [" + "{}," * (400 << 10) + "]\n", "a submission may be 1 MB at most"),
+    "big_cells.ipynb": (
+        json.dumps({"cells": [{"cell_type": "code", "source": "x = 0\n" * 200_000}]}),
+        "hold 1.1 MB of text",
+    ),
+}
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("name", sorted(EXHAUSTING))
+def test_a_file_that_would_exhaust_the_reader_is_refused(tmp_path: Path, name: str) -> None:
+    """Legal or not, each is said to be unusable, in bounded memory: a 5000-term sum
+    and a JSON list nested 100000 deep raised RecursionError out of `check`, and
+    12 MB of empty JSON objects took 300 MB to read."""
+    import tracemalloc
+
+    from adgrader.submission import read_submission
+
+    text, words = EXHAUSTING[name]
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    tracemalloc.start()
+    try:
+        sub = read_submission(path, load_set("jax"))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert sub.unusable is not None and sub.unusable.status == "error"
+    assert words in sub.unusable.message, sub.unusable.message
+    assert peak < 8 * len(text) + (16 << 20), f"{peak / 2**20:.0f} MB to read {name}"
+    report = check_against(path, load_set("jax"), Options(puzzles=("neg",)), RecordingLauncher())
+    assert [p.status for p in report.puzzles] == ["error"] and report.problem
+
+
 # ---------------------------------------------------------------- reports
 
 
