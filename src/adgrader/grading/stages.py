@@ -208,20 +208,25 @@ def static_checks(
         result = PuzzleResult(id=p.id, title=p.title, status="missing", max_score=p.score)
         broken = sub.broken.get(p.id)
         answer = rules.find_answer(tree, p, pset.form) if broken is None else None
-        if broken is not None:
-            result.status, result.message = broken.status, broken.message
-            result.line, result.cell = broken.line, broken.cell
-        elif answer is None:
-            result.message = missing_message(p, sub.kind, form, suggest(sub.defined, p, pset))
-        elif options.starters_are_todo and untouched(answer.node, p, answer.form):
-            result.status, result.message = "todo", todo_message(p, sub.kind, answer.form)
-            result.line, result.form = answer.node.lineno, answer.form
-        else:
-            found.findings[p.id] = (
-                answer.name,
-                rules.check(sub.source, answer, p, pset.rules, options.strict),
-            )
-            continue
+        try:
+            if broken is not None:
+                result.status, result.message = broken.status, broken.message
+                result.line, result.cell = broken.line, broken.cell
+            elif answer is None:
+                result.message = missing_message(p, sub.kind, form, suggest(sub.defined, p, pset))
+            elif options.starters_are_todo and untouched(answer.node, p, answer.form):
+                result.status, result.message = "todo", todo_message(p, sub.kind, answer.form)
+                result.line, result.form = answer.node.lineno, answer.form
+            else:
+                found.findings[p.id] = (
+                    answer.name,
+                    rules.check(sub.source, answer, p, pset.rules, options.strict),
+                )
+                continue
+        except RecursionError:  # an expression of hundreds of terms: too deep to check
+            assert answer is not None
+            result.status, result.line = "error", answer.node.lineno
+            result.message = f"{answer.name} is nested too deeply to check: split the expression"
         found.settled[p.id] = result
     return found
 
