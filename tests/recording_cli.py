@@ -14,7 +14,7 @@ from pathlib import Path
 
 from adgrader.answers import launch
 from adgrader.answers.launch import Child
-from adgrader.grading import batch, stages
+from adgrader.grading import stages
 
 RECORD = os.environ["ADGRADER_TEST_TOKENS"]
 
@@ -46,8 +46,8 @@ class RecordingForkServer(launch.ForkServer):
 
 
 stages.ColdStart = RecordingColdStart  # type: ignore[misc]
-batch.ColdStart = RecordingColdStart  # type: ignore[misc]
-batch.ForkServer = RecordingForkServer  # type: ignore[misc]
+launch.ColdStart = RecordingColdStart  # type: ignore[misc]  # for warm_launcher
+launch.ForkServer = RecordingForkServer  # type: ignore[misc]
 
 if __name__ == "__main__":
     from adgrader.cli import main
