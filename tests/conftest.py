@@ -165,3 +165,44 @@ def check_golden(name: str, text: str) -> None:
         if os.environ.get("UPDATE_GOLDEN") != "1":
             pytest.fail(f"golden file {name} was missing and has been written; check it in")
     assert text == path.read_text(encoding="utf-8"), f"output differs from tests/golden/{name}"
+
+
+@pytest.fixture(scope="session")
+def graded() -> Callable[..., tuple[Report, list[str]]]:
+    """For untrusted files: graded(path, set_name, python=False, env={}, **options) ->
+    (report, the token of every answer process it started), memoized for the session,
+    so a test can also look for processes that outlived the grading. `python=True`
+    grades as where the kernel cannot jail answers; `env` is set while grading."""
+    import contextlib
+
+    from adgrader.grading.stages import check_against
+    from adgrader.options import Limits, Options
+    from adgrader.spec import load_set
+
+    from .hostile_tools import RecordingLauncher, python_isolation
+
+    cache: dict[Any, tuple[Report, list[str]]] = {}
+
+    def run(
+        path: Path,
+        set_name: str,
+        python: bool = False,
+        env: dict[str, str] | None = None,
+        puzzles: tuple[str, ...] = (),
+        timeout: float = 10.0,
+        **options: Any,
+    ) -> tuple[Report, list[str]]:
+        key = (str(path), set_name, python, tuple(sorted((env or {}).items())), puzzles, timeout)
+        key += tuple(sorted(options.items()))
+        if key not in cache:
+            launcher = RecordingLauncher()
+            chosen = Options(puzzles=puzzles, limits=Limits(timeout=timeout), **options)
+            with pytest.MonkeyPatch.context() as patch:
+                for name, value in (env or {}).items():
+                    patch.setenv(name, value)
+                with python_isolation() if python else contextlib.nullcontext():
+                    report = check_against(path, load_set(set_name), chosen, launcher)
+            cache[key] = (report, launcher.tokens)
+        return cache[key]
+
+    return run

@@ -71,7 +71,7 @@ def done():
 """
 
 BASIC = r"""
-import _posixsubprocess, resource, signal, socket, subprocess, threading
+import _posixsubprocess, mmap, resource, signal, socket, subprocess, threading
 ppid = os.getppid()
 if ctx["jail"]:
     results["level"] = jail.enter(*jail.answer_paths(work), parent_pid=ppid).level
@@ -191,6 +191,10 @@ attempt("signal its own thread", lambda: signal.pthread_kill(threading.get_ident
 attempt("set its own limits", lambda: resource.setrlimit(
     resource.RLIMIT_NOFILE, resource.getrlimit(resource.RLIMIT_NOFILE)))
 attempt("start a thread", lambda: in_a_thread(lambda: sum(range(100))))
+attempt("map private memory", lambda: mmap.mmap(
+    -1, 1 << 20, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS).close())
+attempt("map shared memory", lambda: mmap.mmap(-1, 1 << 20).close())
+attempt("os.memfd_create", lambda: os.close(os.memfd_create("x")))
 attempt("read /etc/passwd from a new thread", lambda: in_a_thread(lambda: read("/etc/passwd")))
 # last: if it worked, the new program prints what was found, with it
 code = "import sys; print('RESULT ' + sys.argv[1], flush=True)"
@@ -258,6 +262,17 @@ results["no_new_privs after refusing"] = nnp()
 attempt("read /etc/passwd after refusing", lambda: read("/etc/passwd"))
 stop.set()
 second.join()
+
+real_listdir = os.listdir
+def no_proc(path):
+    if path == "/proc/self/task":
+        raise OSError(errno.EACCES, "Permission denied")
+    return real_listdir(path)
+os.listdir = no_proc
+attempt("enter without /proc", lambda: jail.enter(
+    *jail.answer_paths(work), parent_pid=os.getppid()))
+os.listdir = real_listdir
+results["no_new_privs without /proc"] = nnp()
 
 def no_landlock():
     raise OSError(errno.ENOSYS, "no such system call")
@@ -402,6 +417,8 @@ REFUSED = {
     "pidfd_send_signal(parent)": "PermissionError EPERM",
     "prlimit(parent)": "PermissionError EPERM",
     "clear the death signal": "PermissionError EPERM",
+    "map shared memory": "PermissionError EPERM",
+    "os.memfd_create": "PermissionError EPERM",
     "read /etc/passwd from a new thread": "PermissionError EACCES",
 }
 
@@ -435,6 +452,7 @@ ALLOWED = [
     "signal its own thread",
     "set its own limits",
     "start a thread",
+    "map private memory",
 ]
 
 
@@ -485,6 +503,17 @@ def test_enter_refuses_a_second_thread_and_changes_nothing(
     assert "2 threads" in found["enter with two threads: message"]
     assert found["no_new_privs after refusing"] == 0
     assert found["read /etc/passwd after refusing"] == "ok"
+
+
+def test_enter_refuses_to_run_unjailed_where_it_cannot_count_threads(
+    runs: dict[str, dict[str, Any]],
+) -> None:
+    """Where the kernel can jail, an answer process never runs unjailed: the grading
+    side trusts its caches there."""
+    found = runs["enter"]
+    assert found["enter without /proc"] == "JailError"
+    assert "cannot count this process's threads" in found["enter without /proc: message"]
+    assert found["no_new_privs without /proc"] == 0
 
 
 def test_without_landlock_enter_says_python_and_changes_nothing(
@@ -633,7 +662,7 @@ def test_the_seccomp_program_on_each_machine_and_abi(
     monkeypatch: pytest.MonkeyPatch, machine: str, arch: int, column: int
 ) -> None:
     monkeypatch.setattr(jail, "_machine", lambda: machine)
-    names = ("kill", "clone", "execve", "truncate", "setpriority")
+    names = ("kill", "clone", "execve", "truncate", "setpriority", "mmap")
     numbers = {name: jail._NUMBERS[name][column] or -1 for name in names}
     numbers["prio"] = numbers["setpriority"]
     pid = 4242
@@ -653,5 +682,10 @@ def test_the_seccomp_program_on_each_machine_and_abi(
     assert verdict(old, numbers["truncate"], arch=arch) == EPERM  # it does not before ABI 3
     assert verdict(new, numbers["prio"], 0, 0, arch=arch) == ALLOW  # PRIO_PROCESS, itself
     assert verdict(new, numbers["prio"], 2, 0, arch=arch) == EPERM  # PRIO_USER
+    private, shared, anonymous = 0x02, 0x01, 0x20
+    assert verdict(new, numbers["mmap"], 0, 4096, 3, private | anonymous, arch=arch) == ALLOW
+    assert verdict(new, numbers["mmap"], 0, 4096, 3, shared, 5, arch=arch) == ALLOW  # a file
+    assert verdict(new, numbers["mmap"], 0, 4096, 3, shared | anonymous, arch=arch) == EPERM
+    assert verdict(new, numbers["mmap"], 0, 4096, 3, 0x03 | anonymous, arch=arch) == EPERM
     if machine == "x86_64":
         assert verdict(new, 0x40000000 | 39, arch=arch) == KILL  # x32

@@ -185,7 +185,7 @@ def test_a_file_too_large_is_not_read(tmp_path: Path) -> None:
     with open(path, "wb") as handle:
         handle.truncate(MAX_FILE_BYTES + 1)  # sparse: nothing is written
     got = read_submission(path)
-    assert got.unusable is not None and "5 MB at most" in got.unusable.summary
+    assert got.unusable is not None and "1 MB at most" in got.unusable.summary
 
 
 def test_a_syntax_error_is_one_message_with_a_caret() -> None:

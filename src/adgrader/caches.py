@@ -8,16 +8,25 @@
   an added or a removed file, is seen at once;
 - `results/`: the oracle's points and Jacobians (`.npz` of plain float arrays), named
   by everything they depend on;
-- `jax-oracle/`: jax's compiled code of the oracle (answer processes keep nothing).
+- `jax-oracle-2/`: jax's compiled code of the oracle (answer processes keep nothing).
 
 Reading an entry back runs nothing: a spec entry is decoded by msgspec into the typed
 model (never pickle, never eval) and anything that does not fit is ignored, and
 results are read with `allow_pickle=False` and their shapes checked. An entry is
+opened only as a regular file, never through a link (`read`: a FIFO planted there
+would block the grading forever), size-bounded, and results only as an uncompressed
+zip (`read_results`: a compressed member could claim gigabytes); anything else, and
+any failure to read, is a cache miss. An entry is
 trusted as much as the puzzle folder, though: `f` and the givens are Python that
 grading evaluates, so whoever can write this folder can change what is graded. So
 answer processes can neither read nor write any of it (the kernel's jail keeps them
 to their own folder), and where there is no such jail (isolation `python`) nothing
-here is used at all, since an answer could have written it.
+here is used at all, since an answer could have written it. Nor is anything kept by
+an adgrader from before answers were jailed (specs of format 4 and below, results
+of format 3 and below, the `jax-oracle/` folder): its answers ran with Python guards
+only and could write here. A cache folder shared with a place where answers are not
+jailed (another machine, a container without Landlock) is written by answers there:
+give each its own.
 
 `ADGRADER_NO_CACHE=1` turns off the first two (jax's cache stays: it only saves time).
 This module imports nothing heavy: the grading process asks it questions before numpy
@@ -29,7 +38,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.util
+import io
 import os
+import stat
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,7 +51,10 @@ from .files import write_atomically
 if TYPE_CHECKING:
     from .spec import Puzzle
 
-RESULTS_FORMAT = 3  # bump when the points, the oracle's method or the stored layout change
+# bump when the points, the oracle's method or the stored layout change; 4: the first
+# format only ever written while answers were jailed
+RESULTS_FORMAT = 4
+JAX_ORACLE = "jax-oracle-2"  # `jax-oracle` was written while answers were not jailed
 
 
 def cache_dir(kind: str) -> Path:
@@ -61,6 +76,47 @@ def enabled() -> bool:
     """Whether specs and the oracle's results are kept and read back: where caches can
     be trusted, unless ADGRADER_NO_CACHE is set."""
     return trusted() and not os.environ.get("ADGRADER_NO_CACHE")
+
+
+MAX_ENTRY = 64 * 1024 * 1024  # the largest entry read back: results of 1000 points fit
+
+
+def read(path: Path, limit: int | None = None) -> bytes | None:
+    """An entry's bytes, or None when it is not a regular file of at most `limit` bytes
+    (default MAX_ENTRY) or cannot be read: a link, a FIFO, a device, too large."""
+    limit = MAX_ENTRY if limit is None else limit
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            return None
+        with open(fd, "rb", closefd=False) as handle:
+            data = handle.read(limit + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return data if len(data) <= limit else None
+
+
+def read_results(path: Path) -> io.BytesIO | None:
+    """Kept results as `np.load` takes them: an uncompressed zip (what `np.savez`
+    writes), so that no member holds more than the file; else None."""
+    data = read(path)
+    if data is None:
+        return None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return None
+    if any(m.compress_type != zipfile.ZIP_STORED for m in members):
+        return None
+    return io.BytesIO(data)
 
 
 def use_jax_cache(jax: Any, directory: Path) -> None:

@@ -10,6 +10,7 @@ from .errors import UsageError
 DEFAULT_SEED = 0
 DEFAULT_POINTS = 3
 DEFAULT_TIMEOUT = 10.0
+MAX_POINTS = 1000  # an answer process sends at most a few thousand points back at once
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,8 @@ class Options:
     require_isolation: bool = field(default_factory=lambda: env_flag("ADGRADER_REQUIRE_ISOLATION"))
 
     def __post_init__(self) -> None:
-        if self.points < 1:
-            raise UsageError("--points must be at least 1")
+        if not 1 <= self.points <= MAX_POINTS:
+            raise UsageError(f"--points must be between 1 and {MAX_POINTS}")
         if self.limits.timeout <= 0:
             raise UsageError("--timeout must be positive")
 

@@ -109,6 +109,7 @@ class AnswerProcess:
         self.deadline = time.monotonic() + setup.limits.whole_file(len(puzzles))
         self.output = BoundedOutput(setup.limits.output_kb * 1024)
         self.shapes = {p.id: result_shapes(p) for p in puzzles}
+        self.names = {p.id: p.answer_names() for p in puzzles}
         largest = max((_bytes(s) for p in self.shapes.values() for s in p.values()), default=0)
         self._max_frame = max(setup.limits.result_mb * 1024 * 1024, 64 * largest + 65536)
         self.answers: dict[str, Found] = {}
@@ -121,6 +122,7 @@ class AnswerProcess:
         self._failure: Outcome | None = None  # why every request fails from now on
         self.load_error: Outcome | None = None  # the submission itself failed to load
         self._events: queue.Queue[tuple[float, protocol.Event | Exception | None]] = queue.Queue()
+        self._stop = threading.Event()  # tells the current process's event reader to stop
         self._requests_fd: int | None = None
         self._driver: threading.Thread | None = None
         self._inflight: list[_Request] = []
@@ -187,6 +189,12 @@ class AnswerProcess:
                     self._boot()
                 else:
                     self._answer([r for r in self._pending if not r.alone] or self._pending[:1])
+        except Exception as exc:  # a fault of adgrader's own: every request still gets an outcome
+            self._kill()
+            why = f"not graded: adgrader failed while running the answers ({type(exc).__name__})"
+            self._failure = Outcome("error", message=why)
+            while self._next():
+                self.outcomes[self._pending.pop(0).seq] = Outcome("error", message=why)
         finally:
             self.close()
 
@@ -216,16 +224,33 @@ class AnswerProcess:
         ready = self._expect(protocol.Ready, started + STARTUP_TIMEOUT, "startup")
         if ready is None:
             return
-        self.isolation = ready
+        self.isolation = msgspec.structs.replace(ready, detail=protocol.clean(ready.detail))
         loaded = self._expect(protocol.Loaded, time.monotonic() + self.timeout, "load")
         if loaded is None:
             return
         if loaded.error is not None:
             self._kill()
-            self._failure = Outcome("error", message=loaded.error, line=loaded.line)
+            self._failure = Outcome("error", message=protocol.clean(loaded.error), line=loaded.line)
             self.load_error = self._failure
             return
+        wrong = self._unasked(loaded.answers)
+        if wrong:
+            self._kill()
+            self._settle("load", "error", f"the answer process broke the protocol: {wrong}")
+            return
         self.answers.update(loaded.answers)
+
+    def _unasked(self, answers: dict[str, Found]) -> str:
+        """Why `answers` is not an answer to this job (a puzzle, form or name it did
+        not ask for), or "" when every entry is one."""
+        for pid, found in answers.items():
+            names = self.names.get(pid)
+            if names is None:
+                return "it answered a puzzle it was not given"
+            allowed = {n for form in names.values() for n in form}
+            if found.name not in names.get(found.form, ()) or not allowed.issuperset(found.ignored):
+                return "it named an answer the job did not ask for"
+        return ""
 
     def _answer(self, requests: list[_Request]) -> None:
         """One request, or several as one batch, within one answer's time.
@@ -246,8 +271,14 @@ class AnswerProcess:
             result = self._expect(protocol.Result, begun + self.timeout, "answer", request.seq)
             if result is None:
                 return
+            try:
+                outcome = self._outcome(request, result)
+            except protocol.ProtocolError as exc:  # arrays no answer process could send
+                self._kill()
+                self._settle("answer", "error", f"the answer's arrays could not be read: {exc}")
+                return
             self._pending.remove(request)
-            self.outcomes[request.seq] = self._outcome(request, result)
+            self.outcomes[request.seq] = outcome
 
     def _spawn(self) -> None:
         req_r, req_w = os.pipe()
@@ -265,9 +296,13 @@ class AnswerProcess:
         os.set_blocking(req_w, False)
         self._requests_fd = req_w
         threading.Thread(target=self.output.drain, args=(out_r,), daemon=True).start()
-        self._events = queue.Queue()
+        # at most one event read ahead: what a process sends waits in its pipe, not here
+        self._events = queue.Queue(maxsize=1)
+        self._stop = threading.Event()
         reader = protocol.FrameReader(evt_r, self._max_frame, 16 * self._max_frame)
-        threading.Thread(target=_read_events, args=(reader, self._events), daemon=True).start()
+        threading.Thread(
+            target=_read_events, args=(reader, self._events, self._stop), daemon=True
+        ).start()
 
     def _send(self, message: bytes, deadline: float, phase: str) -> bool:
         """Write a whole message before `deadline`; False (the process killed, the
@@ -282,8 +317,9 @@ class AnswerProcess:
                 which = phase if bound == deadline else "file"
                 self._settle(which, "timeout", self._timeout_message(which))
                 return False
-            _, writable, _ = select.select([], [fd], [], left)
-            if writable:
+            poller = select.poll()  # (select() fails on descriptors past 1023)
+            poller.register(fd, select.POLLOUT)
+            if poller.poll(left * 1000):
                 try:
                     view = view[os.write(fd, view) :]
                 except (BlockingIOError, InterruptedError):
@@ -312,7 +348,8 @@ class AnswerProcess:
             return None
         if isinstance(event, Exception):
             self._kill()
-            self._settle(phase, "error", f"the answer process broke the protocol: {event}")
+            why = protocol.clean(str(event), 300)
+            self._settle(phase, "error", f"the answer process broke the protocol: {why}")
             return None
         if not isinstance(event, kind) or (isinstance(event, protocol.Result) and event.seq != seq):
             self._kill()
@@ -352,28 +389,34 @@ class AnswerProcess:
     # ------------------------------------------------------------ results
 
     def _outcome(self, request: _Request, result: protocol.Result) -> Outcome:
-        """The result as arrays, each checked before it is converted (see `unpack`)."""
+        """The result as arrays, each checked before it is converted (see `unpack`);
+        ProtocolError for arrays that no answer process sends (an honest one sends one
+        set per point, named as the puzzle's, numbers, each at most MAX_ENTRIES)."""
         if result.status == "missing":
             return Outcome("missing")
         if result.status != "ok":
-            return Outcome(result.status, message=result.message, line=result.line)
+            return Outcome(result.status, message=protocol.clean(result.message), line=result.line)
         if len(result.arrays) != request.count:
-            return Outcome("error", message="the answer process sent results for other points")
+            raise protocol.ProtocolError(
+                f"{len(result.arrays)} sets of arrays for {request.count} points"
+            )
         shapes = self.shapes[request.puzzle]
         arrays: list[dict[str, np.ndarray]] = []
-        try:
-            for point in result.arrays:
-                unknown = set(point) - set(shapes)
-                if unknown:
-                    raise protocol.ProtocolError(f"an array named {sorted(unknown)[0]!r}")
+        for point in result.arrays:
+            unknown = set(point) - set(shapes)
+            if unknown:
+                name = protocol.clean(sorted(unknown)[0], 40)
+                raise protocol.ProtocolError(f"an array named {name!r}")
+            try:
                 arrays.append({n: protocol.unpack(a, shapes[n]) for n, a in point.items()})
-        except protocol.ProtocolError as exc:
-            return Outcome("error", message=f"the answer's arrays could not be read: {exc}")
+            except (ValueError, TypeError, OverflowError, MemoryError) as exc:
+                raise protocol.ProtocolError(f"an array numpy cannot read ({exc})") from None
         return Outcome("ok", arrays=arrays)
 
     # ------------------------------------------------------------ ending
 
     def _kill(self) -> int | None:
+        self._stop.set()
         child, self._child = self._child, None
         if self._requests_fd is not None:
             with contextlib.suppress(OSError):
@@ -390,23 +433,36 @@ class AnswerProcess:
 def _read_events(
     reader: protocol.FrameReader,
     events: queue.Queue[tuple[float, protocol.Event | Exception | None]],
+    stop: threading.Event,
 ) -> None:
-    """Decode events as they come; stop at the first bad one or at the end."""
+    """Decode events as they come, one at a time (the queue holds one); stop at the
+    first bad one, at the end, or when the process is killed (`stop`)."""
+
+    def put(item: protocol.Event | Exception | None) -> bool:
+        while not stop.is_set():
+            with contextlib.suppress(queue.Full):
+                events.put((time.monotonic(), item), timeout=0.1)
+                return True
+        return False
+
     try:
-        while True:
-            frame = reader.read()
-            try:
-                event = protocol.event_decoder.decode(frame)
-            except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-                raise protocol.ProtocolError(f"a message it could not decode ({exc})") from None
-            events.put((time.monotonic(), event))
+        while put(_decode(reader.read())):
+            pass
     except (EOFError, OSError):
-        events.put((time.monotonic(), None))
+        put(None)
     except protocol.ProtocolError as exc:
-        events.put((time.monotonic(), exc))
+        put(exc)
     finally:
         with contextlib.suppress(OSError):
             os.close(reader.fd)
+
+
+def _decode(frame: bytes) -> protocol.Event:
+    try:
+        event: protocol.Event = protocol.event_decoder.decode(frame)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise protocol.ProtocolError(f"a message it could not decode ({exc})") from None
+    return event
 
 
 def _bytes(shape: tuple[int, ...]) -> int:

@@ -26,10 +26,9 @@ from .backward import (
 )
 from .indexfn import IndexFnError, jacobian_from_index_fn
 from .namespaces import AnswerError, Namespaces, describe
-from .protocol import Found, Job, PuzzleJob
+from .protocol import MAX_ENTRIES, Found, Job, PuzzleJob
 from .standins import notebook_array
 
-MAX_ENTRIES = 5_000_000
 Arrays = dict[str, np.ndarray]
 
 

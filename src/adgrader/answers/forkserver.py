@@ -28,7 +28,9 @@ MAX_MESSAGE = 65536
 def serve(sock: socket.socket) -> None:
     """Import what answer processes need, say so, then fork children on request."""
     os.environ.setdefault("JAX_PLATFORMS", "cpu")
-    import jax  # noqa: F401  (imported here so that children start warm)
+    # imported here so that children start warm; jet too, whose rules each child's
+    # guards replace
+    import jax.experimental.jet  # noqa: F401
     import numpy  # noqa: F401
 
     from . import worker  # noqa: F401

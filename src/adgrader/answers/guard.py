@@ -8,8 +8,12 @@ answer reaches it); and the `f` answers see gives no derivatives at all (`opaque
 
 These are Python-level guards: code in the same process can get around them (ctypes,
 or `gc` reaching a class's dictionary). The kernel's jail (`jail`) is what holds the
-line where the machine has one; these guards give clear messages, and `opaque` makes
-sure that differentiating the given `f` can never produce a passing answer.
+line where the machine has one; these guards give clear messages, `opaque` makes sure
+that differentiating the given `f` can never produce a passing answer, and where
+autodiff is forbidden jax's differentiation rules themselves are taken out of the
+answer process, so that an answer that beats the trace guards (a subclass of the
+trace rebound in jax's `ad` module, or the guard taken off through the class's
+dictionary) still finds no rule to differentiate its own copy of `f` with.
 """
 
 from __future__ import annotations
@@ -144,18 +148,50 @@ class AutodiffMonitor:
         self._guards: list[Any] = []
         for cls in self._classes:
             self._guards.append(self._guard(cls))
+        self._remove_rules()
 
-    def _guard(self, cls: type) -> Any:
+    def _remove_rules(self) -> None:
+        """Replace every differentiation rule jax has (JVP, linearization, transpose, jet)
+        with one that refuses: the rules are gone from this process, whatever happens to
+        the trace classes' guards."""
+        from jax._src.interpreters import ad
+
+        tables = [
+            getattr(ad, name)
+            for name in (
+                "primitive_jvps",
+                "primitive_linearizations",
+                "primitive_transposes",
+                "fancy_transposes",
+                "reducing_transposes",
+            )
+            if isinstance(getattr(ad, name, None), dict)
+        ]
+        try:
+            from jax.experimental import jet
+
+            tables.append(jet.jet_rules)
+        except (ImportError, AttributeError):
+            pass
+        refuse = self._guard(type(None), "a differentiation rule")
+        for table in tables:
+            for key in table:
+                table[key] = refuse
+
+    def _guard(self, cls: type, what: str = "") -> Any:
+        """A function that notes and refuses autodiff; set as `cls.__init__` unless
+        `what` says it stands for something else."""
         monitor = self
 
-        def refuse(self: Any, *args: Any, **kwargs: Any) -> None:
-            monitor.used.append(cls.__name__)
+        def refuse(*args: Any, **kwargs: Any) -> None:
+            monitor.used.append(what or cls.__name__)
             raise AutodiffUsed(
                 "answers may not use jax's automatic differentiation "
                 "(grad, jacfwd, jacrev, jvp, vjp, ...): work the derivative out by hand"
             )
 
-        cls.__init__ = refuse  # type: ignore[misc]
+        if not what:
+            cls.__init__ = refuse  # type: ignore[misc]
         return refuse
 
     def intact(self) -> bool:

@@ -194,6 +194,9 @@ _NUMBERS: dict[str, tuple[int | None, int | None]] = {  # name -> (x86_64, aarch
     "mq_timedreceive": (243, 183),
     "mq_notify": (244, 184),
     "mq_getsetattr": (245, 185),
+    "mmap": (9, 222),
+    "memfd_create": (319, 279),
+    "memfd_secret": (447, 447),
     # used by the jail itself
     "capset": (126, 91),
     "seccomp": (317, 277),
@@ -224,7 +227,7 @@ REFUSED = (  # EPERM whatever the arguments
     *("shmget", "shmat", "shmctl", "semget", "semop", "semctl", "semtimedop"),
     *("msgget", "msgsnd", "msgrcv", "msgctl"),
     *("mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify"),
-    "mq_getsetattr",
+    *("mq_getsetattr", "memfd_create", "memfd_secret"),
 )
 
 # ------------------------------------------------------------------- kernel constants
@@ -234,6 +237,7 @@ _PR_GET_SECCOMP = 21
 _PR_SET_NO_NEW_PRIVS, _PR_GET_NO_NEW_PRIVS = 38, 39
 _F_SETOWN, _F_SETOWN_EX = 8, 15
 _PRIO_PROCESS, _IOPRIO_WHO_PROCESS = 0, 1
+_MAP_SHARED, _MAP_ANONYMOUS = 0x01, 0x20  # MAP_SHARED_VALIDATE (0x03) has the shared bit
 _CLONE_THREAD = 0x00010000
 _CLONE_NAMESPACES = 0x00020000 | 0x02000000 | 0x04000000 | 0x08000000  # NEWNS CGROUP UTS IPC
 _CLONE_NAMESPACES |= 0x10000000 | 0x20000000 | 0x40000000  # NEWUSER NEWPID NEWNET
@@ -454,15 +458,15 @@ def enter(readable: Iterable[Path], writable: Iterable[Path], *, parent_pid: int
         return Isolation("python", f"not Linux ({sys.platform})")
     if not die_with_parent(parent_pid):
         raise JailError("cannot set the parent-death signal")
-    try:
-        threads = len(os.listdir("/proc/self/task"))
-    except OSError as exc:
-        return Isolation("python", f"cannot count this process's threads ({exc.strerror})")
-    if threads > 1:
-        raise JailError(f"the answer process has {threads} threads: jail it before any starts")
     probe = supported()
     if probe.level != "kernel":
         return probe
+    try:  # where the kernel can jail, never run unjailed: the grader then trusts its caches
+        threads = len(os.listdir("/proc/self/task"))
+    except OSError as exc:
+        raise JailError(f"cannot count this process's threads ({exc.strerror})") from exc
+    if threads > 1:
+        raise JailError(f"the answer process has {threads} threads: jail it before any starts")
     rules: list[tuple[int, int]] = []
     try:
         _open_rules(readable, _READ, rules)
@@ -593,6 +597,13 @@ def _filter(pid: int, abi: int) -> list[Instruction]:
     rules["sched_setattr"] = rules["sched_setparam"]
     rules["setpriority"] = _only_if([(0, (_PRIO_PROCESS,)), (1, me)], eperm)
     rules["ioprio_set"] = _only_if([(0, (_IOPRIO_WHO_PROCESS,)), (1, me)], eperm)
+    rules["mmap"] = [  # shared anonymous memory: outside the data limit
+        _arg(3),
+        (_JSET, 0, 2, _MAP_ANONYMOUS),
+        (_JSET, 0, 1, _MAP_SHARED),
+        _ret(eperm),
+        _ret(_RET_ALLOW),
+    ]
     rules["prctl"] = _unless(0, (_PR_SET_PDEATHSIG,), eperm)
     rules["fcntl"] = _unless(1, (_F_SETOWN, _F_SETOWN_EX), eperm)
 

@@ -25,6 +25,7 @@ from typing import Protocol
 from . import protocol
 
 STARTUP_TIMEOUT = 120.0
+SERVER_TIMEOUT = 30.0  # for the fork server to fork or reap one answer process
 BOOT = (
     "import sys; sys.path.insert(0, sys.argv.pop(1)); from adgrader.answers.{} import main; main()"
 )
@@ -214,8 +215,14 @@ class ForkServer:
         self, request: protocol.ServerRequest, fds: tuple[int, ...] = ()
     ) -> protocol.ServerReply:
         with self._lock:
-            socket.send_fds(self._sock, [protocol.encode(request)], list(fds))
-            frame = self._sock.recv(4096)
+            # The server only forks and reaps: a reply slower than this means it is
+            # stuck, and the answer process is then graded as not started.
+            self._sock.settimeout(SERVER_TIMEOUT)
+            try:
+                socket.send_fds(self._sock, [protocol.encode(request)], list(fds))
+                frame = self._sock.recv(4096)
+            except TimeoutError:
+                raise OSError("the fork server did not answer") from None
         if len(frame) < protocol.HEADER.size:
             raise OSError("the fork server stopped")
         reply: protocol.ServerReply = protocol.server_reply_decoder.decode(

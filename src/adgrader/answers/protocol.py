@@ -8,9 +8,12 @@ inside the frames as raw bytes with their dtype and shape: never pickle, never f
 
 The grading side treats every byte that comes back as hostile: `FrameReader` bounds
 each frame and the total per answer process before reading, decoding is strict (an
-unknown or malformed message is an error), and `unpack` checks an array's dtype,
-shape and size before it becomes a numpy array, converting only arrays of the shape
-the puzzle expects.
+unknown or malformed message is an error) and bounded: every container and string of
+an event has a length limit that msgspec checks before it builds anything, so a frame
+never decodes to much more memory than its own size (a megabyte of empty maps would
+otherwise become a gigabyte of dicts). `unpack` checks an array's dtype, shape and
+size before it becomes a numpy array, converting only arrays of the shape the puzzle
+expects, and `clean` makes text from the other side safe to show on a terminal.
 """
 
 from __future__ import annotations
@@ -19,9 +22,10 @@ import math
 import os
 import struct
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import msgspec
+from msgspec import Meta
 
 if TYPE_CHECKING:
     import numpy as np
@@ -32,6 +36,19 @@ DTYPES = frozenset(
     {"|b1", "|i1", "|u1", "<i2", "<u2", "<i4", "<u4", "<i8", "<u8", "<f2", "<f4", "<f8"}
 )
 MAX_DIMS = 32
+MAX_ENTRIES = 5_000_000  # entries in one array: far more than any Jacobian here
+MAX_POINTS = 4096  # points in one request (Options bounds --points well below this)
+MAX_ARRAYS = 16  # arrays per point: x, y, vjp_x, vjp_y, value, ...
+MAX_PUZZLES = 1024  # answers one process may report
+MAX_TEXT = 4000  # a message or detail, in characters
+MAX_NAME = 200  # an answer's or an array's name
+
+# Bounded types: msgspec checks a length when it reads the container's header, before
+# building any element, so these bound the memory a frame can decode to.
+Text = Annotated[str, Meta(max_length=MAX_TEXT)]
+Name = Annotated[str, Meta(max_length=MAX_NAME)]
+Count = Annotated[int, Meta(ge=0, le=2**62)]
+Line = Annotated[int, Meta(ge=0, le=2**31)]
 
 
 class ProtocolError(Exception):
@@ -44,8 +61,8 @@ class ProtocolError(Exception):
 class Array(msgspec.Struct, frozen=True, array_like=True):
     """An array as plain data: its dtype (numpy's `str`), shape and raw bytes."""
 
-    dtype: str
-    shape: tuple[int, ...]
+    dtype: Annotated[str, Meta(max_length=8)]
+    shape: Annotated[tuple[Count, ...], Meta(max_length=MAX_DIMS)]
     data: bytes
 
 
@@ -76,10 +93,12 @@ def unpack(array: Array, want: tuple[int, ...] | None = None) -> np.ndarray:
     import numpy as np
 
     shape = shape_of(array)
+    if math.prod(shape) > MAX_ENTRIES:  # the answer side never sends one (`to_array`)
+        raise ProtocolError(f"an array of shape {shape} is far too large")
     if want is not None and shape != want:
         try:
             return np.broadcast_to(np.float64(np.nan), shape)
-        except ValueError:  # more entries than an address space holds
+        except (ValueError, OverflowError):  # more entries than an address space holds
             raise ProtocolError(f"an array of shape {shape} is far too large") from None
     if array.dtype not in DTYPES:
         raise ProtocolError(f"an array of dtype {array.dtype!r} is not an array of numbers")
@@ -89,7 +108,18 @@ def unpack(array: Array, want: tuple[int, ...] | None = None) -> np.ndarray:
     return np.frombuffer(array.data, dtype=dtype).reshape(shape).astype(np.float64)
 
 
-Arrays = dict[str, Array]
+Arrays = Annotated[dict[Name, Array], Meta(max_length=MAX_ARRAYS)]
+
+
+def clean(text: str, limit: int = MAX_TEXT) -> str:
+    """Text from the answer process made safe to show: at most `limit` characters, and
+    every character that is not printable (terminal escapes, other control and format
+    characters, line breaks) shown as its escape (`\\x1b`) instead of acting."""
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
 # ---------------------------------------------------------------- the job
@@ -166,39 +196,52 @@ class Ready(msgspec.Struct, frozen=True, tag="ready"):
     """The process is up and guarded; how it is isolated (`kernel` or `python`)."""
 
     isolation: Literal["kernel", "python"]
-    detail: str = ""
+    detail: Text = ""
 
 
 class Found(msgspec.Struct, frozen=True):
     """Which definition of the submission answers a puzzle, in which form, at which line."""
 
-    form: str
-    name: str
-    line: int | None = None  # for a class, its `backward`'s
-    ignored: tuple[str, ...] = ()
-    forward_line: int | None = None  # a class's `forward`
+    form: Name
+    name: Name
+    line: Line | None = None  # for a class, its `backward`'s
+    ignored: Annotated[tuple[Name, ...], Meta(max_length=8)] = ()
+    forward_line: Line | None = None  # a class's `forward`
 
 
 class Loaded(msgspec.Struct, frozen=True, tag="loaded"):
     """The submission ran; the answers found, or why it could not be loaded."""
 
-    answers: dict[str, Found] = {}
-    error: str | None = None
-    line: int | None = None
+    answers: Annotated[dict[Name, Found], Meta(max_length=MAX_PUZZLES)] = {}
+    error: Text | None = None
+    line: Line | None = None
 
 
 class Result(msgspec.Struct, frozen=True, tag="result"):
     """The answer to one `Eval`: arrays per point (`x`, `y`, `vjp_x`, `value`, ...),
     or why there are none."""
 
-    seq: int
+    seq: Count
     status: Literal["ok", "error", "missing", "autodiff"]
-    message: str = ""
-    line: int | None = None
-    arrays: tuple[Arrays, ...] = ()
+    message: Text = ""
+    line: Line | None = None
+    arrays: Annotated[tuple[Arrays, ...], Meta(max_length=MAX_POINTS)] = ()
 
 
 Event = Ready | Loaded | Result
+
+
+def fit(event: Event) -> Event:
+    """`event` with its text cut to the protocol's limits (the answer side sends what
+    the grading side will accept: a message is one line for the learner anyway)."""
+    if isinstance(event, Ready) and len(event.detail) > MAX_TEXT:
+        return msgspec.structs.replace(event, detail=event.detail[: MAX_TEXT - 3] + "...")
+    if isinstance(event, Loaded) and event.error is not None and len(event.error) > MAX_TEXT:
+        return msgspec.structs.replace(event, error=event.error[: MAX_TEXT - 3] + "...")
+    if isinstance(event, Result) and len(event.message) > MAX_TEXT:
+        return msgspec.structs.replace(event, message=event.message[: MAX_TEXT - 3] + "...")
+    return event
+
 
 # What an answer sends back per point: Jacobians by input, and from a backward answer
 # the gradients for the point's `g` and its forward's value.

@@ -33,7 +33,7 @@ class Worker:
         self.monitor: guard.AutodiffMonitor | None = None
 
     def send(self, event: protocol.Event) -> None:
-        protocol.write_frame(self.events_fd, event)
+        protocol.write_frame(self.events_fd, protocol.fit(event))
 
     def start(self, parent_pid: int) -> tuple[protocol.Job, Any, protocol.Ready]:
         """Everything before the submission: limits, jail, jax's backend, guards."""

@@ -193,8 +193,8 @@ class Gradebook:
 
 def report_name(path: Path, root: Path | None) -> str:
     """A file name for a submission's JSON report, unique within the batch."""
-    try:
-        relative = path.resolve().relative_to(root) if root else path
+    try:  # never through a link: a link to a classmate's file would take their name
+        relative = path.absolute().relative_to(root.absolute()) if root else path
     except ValueError:
         relative = path
     stem = "__".join(relative.with_suffix("").parts).lstrip("_") or "submission"

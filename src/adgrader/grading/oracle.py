@@ -40,7 +40,7 @@ def init_jax(cache: Path | None = None) -> Any:
 
     jax.config.update("jax_enable_x64", True)  # type: ignore[no-untyped-call]
     if caches.trusted():  # compiled code no answer process can have written
-        caches.use_jax_cache(jax, cache or caches.cache_dir("jax-oracle"))
+        caches.use_jax_cache(jax, cache or caches.cache_dir(caches.JAX_ORACLE))
     return jax
 
 
@@ -227,9 +227,12 @@ def _save(path: Path, found: Sample) -> None:
 
 def _load(path: Path, puzzle: Puzzle, k: int) -> Sample | None:
     count = k + len(puzzle.probes)
+    stored = caches.read_results(path)
+    if stored is None:
+        return None
     try:
         names = (*puzzle.arg_names, "g")
-        with np.load(path, allow_pickle=False) as data:
+        with np.load(stored, allow_pickle=False) as data:
             points = [{n: data[f"point_{n}_{j}"] for n in names} for j in range(count)]
             expected = [
                 Expected(
@@ -240,7 +243,7 @@ def _load(path: Path, puzzle: Puzzle, k: int) -> Sample | None:
                 for j in range(count)
             ]
             redrawn = [int(v) for v in data["redrawn"]]
-    except (OSError, KeyError, ValueError):
+    except Exception:  # a broken entry (bad CRC, wrong members, ...) is a cache miss
         return None
     shapes_ok = all(
         p[i.name].shape == i.shape

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import ast
 import os
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from .. import caches
 from ..answers.client import AnswerPool, Setup, default_processes
+from ..answers.folders import job_folder
 from ..answers.launch import ColdStart, Launcher
 from ..answers.protocol import Outcome
 from ..errors import IsolationError
@@ -208,20 +208,25 @@ def static_checks(
         result = PuzzleResult(id=p.id, title=p.title, status="missing", max_score=p.score)
         broken = sub.broken.get(p.id)
         answer = rules.find_answer(tree, p, pset.form) if broken is None else None
-        if broken is not None:
-            result.status, result.message = broken.status, broken.message
-            result.line, result.cell = broken.line, broken.cell
-        elif answer is None:
-            result.message = missing_message(p, sub.kind, form, suggest(sub.defined, p, pset))
-        elif options.starters_are_todo and untouched(answer.node, p, answer.form):
-            result.status, result.message = "todo", todo_message(p, sub.kind, answer.form)
-            result.line, result.form = answer.node.lineno, answer.form
-        else:
-            found.findings[p.id] = (
-                answer.name,
-                rules.check(sub.source, answer, p, pset.rules, options.strict),
-            )
-            continue
+        try:
+            if broken is not None:
+                result.status, result.message = broken.status, broken.message
+                result.line, result.cell = broken.line, broken.cell
+            elif answer is None:
+                result.message = missing_message(p, sub.kind, form, suggest(sub.defined, p, pset))
+            elif options.starters_are_todo and untouched(answer.node, p, answer.form):
+                result.status, result.message = "todo", todo_message(p, sub.kind, answer.form)
+                result.line, result.form = answer.node.lineno, answer.form
+            else:
+                found.findings[p.id] = (
+                    answer.name,
+                    rules.check(sub.source, answer, p, pset.rules, options.strict),
+                )
+                continue
+        except RecursionError:  # an expression of hundreds of terms: too deep to check
+            assert answer is not None
+            result.status, result.line = "error", answer.node.lineno
+            result.message = f"{answer.name} is nested too deeply to check: split the expression"
         found.settled[p.id] = result
     return found
 
@@ -257,8 +262,8 @@ def run_answers(
         scopes=tuple((s.first, s.last, s.puzzle) for s in sub.scopes),
     )
     with (
-        tempfile.TemporaryDirectory(prefix="adgrader-") as tmp,
-        AnswerPool(setup, selection, Path(tmp), launcher or ColdStart(), processes) as pool,
+        job_folder() as tmp,  # removed however deep or odd what the answers left there is
+        AnswerPool(setup, selection, tmp, launcher or ColdStart(), processes) as pool,
     ):
         samples, outcomes = answer_and_sample(pool, selection, seed, options.points, oracle_ready)
         isolation = pool.isolation

@@ -16,7 +16,10 @@ import msgspec
 from ..errors import UsageError
 from .model import DEFAULT_SET, PuzzleSet
 
-SPEC_CACHE_FORMAT = 4  # bump when the resolved model or the entry's layout changes
+# bump when the resolved model or the entry's layout changes; 5: the first format only
+# ever written while answers were jailed (an entry holds source the grading side runs)
+SPEC_CACHE_FORMAT = 5
+MAX_SPEC_ENTRY = 16 * 1024 * 1024  # a cached set is kilobytes; more is not ours
 
 
 def builtin_dir() -> Path:
@@ -92,13 +95,13 @@ def load_set_dir(folder: Path) -> PuzzleSet:
     key = _key(folder, files)
     cached = caches.spec_path(msgspec.json.encode(key).decode()) if key else None
     if key is not None and cached is not None:
+        data = caches.read(cached, MAX_SPEC_ENTRY)  # a regular file, never a FIFO or link
         try:
-            entry = msgspec.msgpack.decode(cached.read_bytes(), type=_Entry)
-        except (OSError, msgspec.DecodeError, msgspec.ValidationError):
-            pass
-        else:
-            if entry.key == key:
-                return entry.set
+            entry = msgspec.msgpack.decode(data, type=_Entry) if data is not None else None
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            entry = None
+        if entry is not None and entry.key == key:
+            return entry.set
     pset = parse_set_dir(folder, files)
     if key is not None and cached is not None:
         caches.store(cached, msgspec.msgpack.encode(_Entry(key, pset)))

@@ -33,8 +33,14 @@ from .marker import declared_in
 from .model import Cell, Kind, Note, Origin, Scope, Unusable
 from .syntax import show_line, syntax_message
 
-MAX_FILE_BYTES = 5 * 1024 * 1024  # answers fit in kilobytes; more is the wrong file
+# answers fit in kilobytes; more is the wrong file. Parsed, a megabyte of Python can
+# take 560 MB (`x = [{}, {}, ...]`), so this bounds the grading process's memory too;
+# a notebook's code cells, together, have the same bound
+MAX_FILE_BYTES = 1024 * 1024
 MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024  # a notebook carries its outputs (pictures)
+# JSON objects and lists in a notebook: each costs ~60 bytes once read, so 50 MB of
+# `{},` would take 1.3 GB; pictures are strings, and a notebook has a few per cell
+MAX_NOTEBOOK_CONTAINERS = 1_000_000
 SUFFIXES = {".py": "file", ".ipynb": "notebook"}
 
 
@@ -114,7 +120,21 @@ class Submission:
             return self
         from .notebook import extract
 
-        got = extract(self.cells, pset)
+        code = sum(len(text) for kind, text in self.cells if kind == "code")
+        if code > MAX_FILE_BYTES:
+            return replace(
+                self,
+                set=pset.id,
+                unusable=Unusable(
+                    "error",
+                    f"the code cells of {self.path.name} hold {code / 2**20:.1f} MB of "
+                    f"text; answers take a few kilobytes\nIs it the right notebook?",
+                ),
+            )
+        try:
+            got = extract(self.cells, pset)
+        except (RecursionError, MemoryError):
+            return replace(self, set=pset.id, unusable=_too_deep(self.path.name))
         unusable = None
         if not got.found and not got.broken:
             unusable = Unusable(
@@ -265,6 +285,21 @@ def _too_large(name: str, size: int, limit: int, notebook: bool) -> Unusable:
     )
 
 
+def _too_deep(name: str) -> Unusable:
+    return Unusable(
+        "error",
+        f"{name} is nested too deeply for Python to read (a single expression of\n"
+        "thousands of terms, or brackets inside brackets inside brackets...)\n"
+        "Split it into several statements.",
+    )
+
+
+def _containers(data: bytes) -> int:
+    """How many JSON objects and lists `data` could hold, at most (brackets in
+    strings count too): a bound found without reading it."""
+    return data.count(b"{") + data.count(b"[")
+
+
 def _not_a_submission(path: Path, data: bytes) -> Unusable:
     hint = ""
     if _is_notebook_json(data):
@@ -281,11 +316,11 @@ def _not_a_submission(path: Path, data: bytes) -> Unusable:
 
 def _is_notebook_json(data: bytes) -> bool:
     head = data.lstrip()[:1]
-    if head != b"{":
+    if head != b"{" or _containers(data) > MAX_NOTEBOOK_CONTAINERS:
         return False
     try:
         book = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return False
     return isinstance(book, dict) and ("cells" in book or "worksheets" in book)
 
@@ -376,6 +411,8 @@ def from_text(path: str | os.PathLike[str], text: str) -> Submission:
                 "error", syntax_message(exc, text), line=getattr(exc, "lineno", None)
             ),
         )
+    except (RecursionError, MemoryError):  # `x = 1 + 1 + ...` of thousands of terms
+        return replace(base, unusable=_too_deep(path.name))
     if not tree.body:
         return replace(
             base,
@@ -407,10 +444,20 @@ def from_text(path: str | os.PathLike[str], text: str) -> Submission:
 def _read_notebook(path: Path, data: bytes) -> Submission:
     from .notebook import declared_in_cells, notebook_kind, read_cells
 
+    containers = _containers(data)
+    if containers > MAX_NOTEBOOK_CONTAINERS:
+        why = Unusable(
+            "error",
+            f"{path.name} holds {containers:,} JSON objects and lists, more than any "
+            "notebook needs\nClear its outputs (Edit > Clear all outputs), save it and try again.",
+        )
+        return Submission(path, "notebook", unusable=why)
     try:
         cells = read_cells(data, path.name)
     except UsageError as exc:
         return Submission(path, "notebook", unusable=Unusable("error", str(exc)))
+    except (RecursionError, MemoryError):
+        return Submission(path, "notebook", unusable=_too_deep(path.name))
     declared, cell = declared_in_cells(cells)
     return Submission(
         path,

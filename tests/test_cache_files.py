@@ -1,0 +1,117 @@
+"""Entries of the cache folder are read only as what adgrader writes there: a regular
+file (never a link, a FIFO or a device), size-bounded, results an uncompressed zip.
+Anything else someone planted there is a cache miss: never a hang, never a traceback."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from adgrader import caches
+from adgrader.grading import oracle
+from adgrader.grading.oracle import Expected, Sample
+from adgrader.spec import load_set
+from adgrader.spec.load import load_set_dir
+
+K = 3
+
+
+@pytest.fixture
+def neg() -> object:
+    return load_set("jax").select(["neg"])[0]
+
+
+def kept(path: Path, puzzle: object) -> None:
+    """Results as `oracle._save` keeps them (zeros: only the layout matters here)."""
+    count = K + len(puzzle.probes)  # type: ignore[attr-defined]
+    point = {"x": np.zeros(10), "g": np.zeros(10)}
+    expected = Expected(jac={"x": np.zeros((10, 10))}, value=np.zeros(10), vjp={"x": np.zeros(10)})
+    oracle._save(path, Sample([point] * count, [expected] * count, []))
+
+
+def test_kept_results_are_read_back(tmp_path: Path, neg: object) -> None:
+    kept(tmp_path / "r.npz", neg)
+    found = oracle._load(tmp_path / "r.npz", neg, K)  # type: ignore[arg-type]
+    assert found is not None and found.expected[0].jac["x"].shape == (10, 10)
+
+
+def planted(tmp_path: Path, neg: object, kind: str) -> Path:
+    path = tmp_path / "r.npz"
+    if kind == "a FIFO":
+        os.mkfifo(path)
+    elif kind == "a link to kept results":
+        kept(tmp_path / "real.npz", neg)
+        path.symlink_to(tmp_path / "real.npz")
+    elif kind == "a link to /dev/zero":
+        path.symlink_to("/dev/zero")
+    elif kind == "not a zip":
+        path.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
+    elif kind == "a bad CRC":
+        kept(path, neg)
+        data = bytearray(path.read_bytes())
+        at = data.index(b"\x93NUMPY") + 200  # inside the first array's data
+        data[at] ^= 0xFF
+        path.write_bytes(bytes(data))
+    elif kind == "compressed":
+        kept(tmp_path / "real.npz", neg)
+        with np.load(tmp_path / "real.npz") as data:
+            np.savez_compressed(path, **dict(data))
+    elif kind == "a folder":
+        path.mkdir()
+    return path
+
+
+KINDS = [
+    "a FIFO",
+    "a link to kept results",
+    "a link to /dev/zero",
+    "not a zip",
+    "a bad CRC",
+    "compressed",
+    "a folder",
+]
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("kind", KINDS)
+def test_planted_results_are_a_cache_miss(tmp_path: Path, neg: object, kind: str) -> None:
+    path = planted(tmp_path, neg, kind)
+    assert oracle._load(path, neg, K) is None  # type: ignore[arg-type]
+
+
+def test_a_compressed_bomb_is_refused_before_it_is_inflated(tmp_path: Path) -> None:
+    """A compressed member can claim far more than the file holds: refused unread."""
+    path = tmp_path / "bomb.npz"
+    np.savez_compressed(path, jac_x_0=np.zeros(64 << 20, dtype=np.uint8))
+    assert path.stat().st_size < 1 << 20
+    assert caches.read(path) is not None
+    assert caches.read_results(path) is None
+
+
+def test_results_over_the_size_bound_are_a_cache_miss(
+    tmp_path: Path, neg: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kept(tmp_path / "r.npz", neg)
+    monkeypatch.setattr(caches, "MAX_ENTRY", 1000)
+    assert caches.read(tmp_path / "r.npz") is None
+    assert oracle._load(tmp_path / "r.npz", neg, K) is None  # type: ignore[arg-type]
+
+
+@pytest.mark.timeout(30)
+def test_a_fifo_in_place_of_a_kept_set_is_a_cache_miss(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("ADGRADER_NO_CACHE", raising=False)
+    monkeypatch.setattr(caches, "trusted", lambda: True)
+    folder = load_set("jax").puzzles[0].source
+    set_dir = Path(folder).parent
+    first = load_set_dir(set_dir)  # parsed, and kept
+    entries = list((tmp_path / "cache" / "adgrader" / "specs").iterdir())
+    assert len(entries) == 1
+    entries[0].unlink()
+    os.mkfifo(entries[0])
+    assert load_set_dir(set_dir) == first  # parsed again, not blocked on the FIFO
