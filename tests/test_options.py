@@ -38,7 +38,8 @@ def test_the_defaults() -> None:
 @pytest.mark.parametrize(
     ("changes", "words"),
     [
-        ({"points": 0}, "--points must be at least 1"),
+        ({"points": 0}, "--points must be between 1 and 1000"),
+        ({"points": 1001}, "--points must be between 1 and 1000"),
         ({"limits": Limits(timeout=0)}, "--timeout must be positive"),
         ({"limits": Limits(timeout=-1.5)}, "--timeout must be positive"),
     ],
