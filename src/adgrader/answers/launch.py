@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from ..xla import QUICK_COMPILE
 from . import protocol
 
 STARTUP_TIMEOUT = 120.0
@@ -30,12 +31,8 @@ BOOT = (
     "import sys; sys.path.insert(0, sys.argv.pop(1)); from adgrader.answers.{} import main; main()"
 )
 TOKEN_VAR = "ADGRADER_ANSWER_PROCESS"
-# One device; and answers are tiny computations compiled once each: compile them
-# quickly rather than make them run fast.
-XLA_FLAGS = (
-    "--xla_force_host_platform_device_count=1 --xla_backend_optimization_level=0 "
-    "--xla_llvm_disable_expensive_passes=true"
-)
+# One device, and compiled quickly (see `xla`)
+XLA_FLAGS = f"--xla_force_host_platform_device_count=1 {QUICK_COMPILE}"
 PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 
 
@@ -177,6 +174,8 @@ class ForkServer:
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
+        # what /proc/<pid>/environ shows for the server and every process forked from
+        # it (an environment changed after exec does not show there)
         self._token = secrets.token_hex(8)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         become_subreaper()
@@ -210,6 +209,15 @@ class ForkServer:
         if ready != b"ready":
             self.close()
             raise OSError("the fork server did not start")
+
+    @property
+    def token(self) -> str:
+        """The token the server's processes carry: found in /proc, it finds them all."""
+        return self._token
+
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
 
     def _ask(
         self, request: protocol.ServerRequest, fds: tuple[int, ...] = ()

@@ -24,6 +24,7 @@ from .. import caches
 from ..errors import Problem, SpecError
 from ..spec import Puzzle
 from ..spec.scope import FieldError, names_of
+from ..xla import compile_quickly
 from .sampling import Draws, Point, cotangents, probe_points
 
 FD_STEP = 1e-6
@@ -34,8 +35,10 @@ Jacobians = dict[str, np.ndarray]
 
 
 def init_jax(cache: Path | None = None) -> Any:
-    """Import jax on the CPU with float64 and a persistent compilation cache."""
+    """Import jax on the CPU with float64, quick compiles and a persistent compilation
+    cache."""
     os.environ.setdefault("JAX_PLATFORMS", "cpu")
+    compile_quickly()
     import jax
 
     jax.config.update("jax_enable_x64", True)  # type: ignore[no-untyped-call]
