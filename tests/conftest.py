@@ -136,6 +136,12 @@ def grade(gradings: Gradings) -> Grade:
     return run
 
 
+@pytest.fixture(scope="session")
+def cache_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The XDG_CACHE_HOME of every grading of the corpus: never the user's own."""
+    return tmp_path_factory.mktemp("xdg-cache")
+
+
 @pytest.fixture
 def memo_grading(gradings: Gradings) -> Iterator[Gradings]:
     """Commands run in this test grade through the session's memo (see `Gradings`)."""
@@ -168,11 +174,13 @@ def check_golden(name: str, text: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def graded() -> Callable[..., tuple[Report, list[str]]]:
+def graded(gradings: Gradings) -> Callable[..., tuple[Report, list[str]]]:
     """For untrusted files: graded(path, set_name, python=False, env={}, **options) ->
     (report, the token of every answer process it started), memoized for the session,
     so a test can also look for processes that outlived the grading. `python=True`
-    grades as where the kernel cannot jail answers; `env` is set while grading."""
+    grades as where the kernel cannot jail answers; `env` is set while grading. The
+    answer processes are forked from the session's fork server, as in `grade`: an
+    attack on it would break every later grading of the session."""
     import contextlib
 
     from adgrader.grading.stages import check_against
@@ -195,7 +203,7 @@ def graded() -> Callable[..., tuple[Report, list[str]]]:
         key = (str(path), set_name, python, tuple(sorted((env or {}).items())), puzzles, timeout)
         key += tuple(sorted(options.items()))
         if key not in cache:
-            launcher = RecordingLauncher()
+            launcher = RecordingLauncher(gradings.launcher)
             chosen = Options(puzzles=puzzles, limits=Limits(timeout=timeout), **options)
             with pytest.MonkeyPatch.context() as patch:
                 for name, value in (env or {}).items():

@@ -14,22 +14,40 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from adgrader.answers.launch import TOKEN_VAR, Child, ColdStart
+from adgrader.answers.launch import TOKEN_VAR, Child, ColdStart, ForkServer, Launcher
 
 TESTS = Path(__file__).resolve().parent
 RECORDING_CLI = TESTS / "recording_cli.py"
 
 
-class RecordingLauncher(ColdStart):
-    """Starts answer processes as `check` does, and keeps each one's token."""
+# Fork servers the tests keep running between gradings: each carries the token its
+# answer processes show in /proc, and is not a process that outlived a grading.
+SERVERS: set[int] = set()
 
-    def __init__(self) -> None:
+
+class RecordingLauncher:
+    """Starts answer processes with `inner` (by default cold, as `check` does), and
+    keeps the tokens each one's processes show in /proc: its own (set before it starts,
+    or before it starts a program), and for a process forked from a server, the
+    server's too (nothing else forked from that server runs once a grading is over,
+    in a test process that grades one file at a time). Closing it leaves `inner`
+    running: its owner closes it."""
+
+    def __init__(self, inner: Launcher | None = None) -> None:
+        self.inner = inner or ColdStart()
         self.tokens: list[str] = []
+        if isinstance(self.inner, ForkServer):
+            SERVERS.add(self.inner.pid)
 
     def spawn(self, workdir: Path, requests_fd: int, events_fd: int, output_fd: int) -> Child:
-        child = super().spawn(workdir, requests_fd, events_fd, output_fd)
+        child = self.inner.spawn(workdir, requests_fd, events_fd, output_fd)
         self.tokens.append(child.token)
+        if isinstance(self.inner, ForkServer) and self.inner.token not in self.tokens:
+            self.tokens.append(self.inner.token)
         return child
+
+    def close(self) -> None:
+        pass
 
 
 def carrying(tokens: Sequence[str]) -> list[str]:
@@ -37,7 +55,7 @@ def carrying(tokens: Sequence[str]) -> list[str]:
     markers = {f"{TOKEN_VAR}={t}".encode() for t in tokens}
     found = []
     for entry in os.listdir("/proc"):
-        if entry.isdigit():
+        if entry.isdigit() and int(entry) not in SERVERS:
             try:
                 with open(f"/proc/{entry}/environ", "rb") as handle:
                     if markers & set(handle.read().split(b"\0")):

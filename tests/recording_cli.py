@@ -37,7 +37,7 @@ class RecordingForkServer(launch.ForkServer):
 
     def __init__(self, workdir: Path) -> None:
         super().__init__(workdir)
-        note(self._token)
+        note(self.token)
 
     def spawn(self, workdir: Path, requests_fd: int, events_fd: int, output_fd: int) -> Child:
         child = super().spawn(workdir, requests_fd, events_fd, output_fd)
