@@ -31,10 +31,12 @@ BOOT = (
 )
 TOKEN_VAR = "ADGRADER_ANSWER_PROCESS"
 # One device; and answers are tiny computations compiled once each: compile them
-# quickly rather than make them run fast.
+# quickly rather than make them run fast. XLA's newer fusion emitters take about
+# twice the CPU time to compile a submission's answers as the classic ones (measured
+# with bench/bench.py --batch), for the same values.
 XLA_FLAGS = (
     "--xla_force_host_platform_device_count=1 --xla_backend_optimization_level=0 "
-    "--xla_llvm_disable_expensive_passes=true"
+    "--xla_llvm_disable_expensive_passes=true --xla_cpu_use_fusion_emitters=false"
 )
 PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 
