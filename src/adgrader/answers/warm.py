@@ -10,6 +10,7 @@ start jax's backend, so the server stays safe to fork.
 
 from __future__ import annotations
 
+import gc
 import importlib
 
 # Found by listing the modules an answer process imports after the fork while it
@@ -29,3 +30,11 @@ def import_ahead() -> None:
             importlib.import_module(name)
         except ImportError:
             continue
+
+
+def freeze_heap() -> None:
+    """Set everything imported so far aside from the garbage collector: a forked
+    answer process then never walks the server's hundreds of thousands of objects in
+    a collection (each walk costs milliseconds and copies the pages it touches)."""
+    gc.collect()
+    gc.freeze()
