@@ -18,6 +18,7 @@ import importlib
 LAZY_MODULES = (
     "jax.experimental.multihost_utils",  # dispatch, at the first computation
     "jaxlib.mlir.dialects.mhlo",  # lowering, when the first MLIR context is made
+    "jaxlib.mlir.dialects.builtin",  # lowering, the module every computation is in
     "pwd",  # the account's home folder, which the jail keeps the answers out of
 )
 
