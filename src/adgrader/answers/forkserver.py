@@ -36,6 +36,7 @@ def serve(sock: socket.socket) -> None:
     from . import warm, worker  # noqa: F401
 
     warm.import_ahead()
+    warm.look_for_plugins()
     warm.freeze_heap()
     sock.sendall(b"ready")
     while True:
