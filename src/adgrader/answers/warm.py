@@ -14,6 +14,7 @@ import gc
 import importlib
 import os
 import pkgutil
+from typing import Any
 
 # Found by listing the modules an answer process imports after the fork while it
 # grades the jax set (each a lazy import inside jax).
@@ -58,10 +59,11 @@ def look_for_plugins() -> None:
         from jax._src import xla_bridge
 
         namespace = getattr(xla_bridge, "jax_plugins", None)
-        found = list(pkgutil.iter_modules(namespace.__path__)) if namespace else []
-        found += list(entry_points(group="jax_plugins"))
-        if found or os.environ.get("PJRT_NAMES_AND_LIBRARY_PATHS"):
+        modules = list(pkgutil.iter_modules(namespace.__path__)) if namespace else []
+        advertised = list(entry_points(group="jax_plugins"))
+        if modules or advertised or os.environ.get("PJRT_NAMES_AND_LIBRARY_PATHS"):
             return
-        xla_bridge._discover_and_register_pjrt_plugins()
+        discover: Any = xla_bridge._discover_and_register_pjrt_plugins
+        discover()
     except Exception:  # another jax: each answer process looks, as before
         return
