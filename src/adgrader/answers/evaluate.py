@@ -107,39 +107,51 @@ class Submission:
     def evaluate_many(
         self, items: list[tuple[str, Found, Arrays]]
     ) -> Iterator[list[Arrays] | AnswerError]:
-        """Several answers at their points, in order: every `jac` answer that traces is
-        compiled together with the others, once, mapped over its points (one
-        compilation instead of one per answer); the rest run one by one, as `evaluate`.
+        """Several answers at their points, in order: every `jac` and `vjp_<id>` answer
+        that traces is compiled together with the others, once (one compilation
+        instead of one per answer); the rest run one by one, as `evaluate`.
         """
-        fused = self.fused_jacobians(items)
+        fused = self.fused(items)
         for k, (pid, answer, points) in enumerate(items):
             try:
-                if k in fused:
-                    value, count = fused[k]
+                values = fused.get(k)
+                if values is None:
+                    yield self.evaluate(pid, answer, points)
+                elif answer.form == "jac":
                     inputs = [i.name for i in self.puzzles[pid].inputs]
                     tree = self.jax.tree
-                    here = tree.map(np.asarray, value)  # off the device once, then numpy
                     yield [
-                        self.jac_arrays(tree.map(lambda a, j=j: a[j], here), answer.name, inputs)
-                        for j in range(count)
+                        self.jac_arrays(tree.map(np.asarray, value), answer.name, inputs)
+                        for value in values
                     ]
                 else:
-                    yield self.evaluate(pid, answer, points)
+                    yield self.fused_backward(pid, answer, points, values)
             except AnswerError as exc:
                 yield exc
 
-    def fused_jacobians(self, items: list[tuple[str, Found, Arrays]]) -> dict[int, tuple[Any, int]]:
-        """The `jac` answers among `items` that trace, compiled and run as one computation:
-        item number -> (value mapped over the points, number of points). An answer that
-        does not trace is left out (it runs on its own, where its error is reported)."""
-        jax = self.jax
-        chosen = []
+    def fused(self, items: list[tuple[str, Found, Arrays]]) -> dict[int, list[Any]]:
+        """The `jac` and `vjp_<id>` answers among `items` that trace, compiled as one
+        computation and run once per point: item number -> its value at each point.
+        An answer that does not trace is left out (it runs on its own, where its error
+        is reported).
+
+        Each answer is traced at one point's shapes, as `evaluate` calls it (a
+        `vjp_<id>` mapped over its `g`s, as `run_vjp` calls it), and the computation
+        is run again for every point (items with fewer points repeat their last one,
+        its values dropped): no answer is mapped over a batch of points, whose
+        tracing cost about as much as compiling.
+        """
+        chosen: list[tuple[int, Any, list[Any], int]] = []
         for k, (pid, answer, points) in enumerate(items):
-            if answer.form == "jac":
-                fn = self.bound(self.module[answer.name], pid)
-                inputs = [i.name for i in self.puzzles[pid].inputs]
-                args = [jax.device_put(points[n]) for n in inputs]
-                chosen.append((k, fn, args, len(points[inputs[0]])))
+            spec = self.puzzles[pid]
+            fn = self.module[answer.name]
+            inputs = [points[i.name] for i in spec.inputs]
+            if answer.form == "backward" and not is_class_answer(fn):
+                gs = [np.stack(point_cotangents(spec, g)) for g in points["g"]]
+                fn = self.jax.vmap(self.bound(fn, pid), in_axes=(None,) * len(inputs) + (0,))
+                chosen.append((k, fn, [*inputs, gs], len(gs)))
+            elif answer.form == "jac":
+                chosen.append((k, self.bound(fn, pid), inputs, len(inputs[0])))
         if len(chosen) < 2:
             return {}
         traced: set[int] = set()
@@ -148,21 +160,48 @@ class Submission:
             outs = []
             for (k, fn, _, _), group in zip(chosen, groups, strict=True):
                 try:
-                    outs.append(jax.vmap(fn)(*group))
+                    outs.append(fn(*group))
                     traced.add(k)
                 except BaseException:  # not traceable: it runs alone, and says why there
                     outs.append(None)
             return outs
 
+        compiled = self.jax.jit(together)
+        rounds = max(count for _, _, _, count in chosen)
         try:
-            values = jax.jit(together)(*[args for _, _, args, _ in chosen])
+            runs = [
+                compiled(
+                    *[[a[min(j, count - 1)] for a in inputs] for _, _, inputs, count in chosen]
+                )
+                for j in range(rounds)
+            ]
         except BaseException:
             return {}
         return {
-            k: (value, count)
-            for (k, _, _, count), value in zip(chosen, values, strict=True)
+            k: [run[n] for run in runs[:count]]
+            for n, (k, _, _, count) in enumerate(chosen)
             if k in traced
         }
+
+    def fused_backward(
+        self, pid: str, answer: Found, points: Arrays, values: list[Any]
+    ) -> list[Arrays]:
+        """A `vjp_<id>` answer's arrays at each point from its values mapped over the
+        `g`s; if any is not what `run_vjp` takes at once, the answer runs as
+        `evaluate` runs it, which says what is wrong."""
+        spec = self.puzzles[pid]
+        fn = self.bound(self.module[answer.name], pid)
+        inputs = [i.name for i in spec.inputs]
+        count = len(point_cotangents(spec, points["g"][0]))
+        rows = [self.vjp_rows(value, answer.name, spec, count) for value in values]
+        if any(r is None for r in rows):
+            return self.evaluate(pid, answer, points)
+        return [
+            self.call_backward(
+                pid, fn, answer.name, spec, [points[n][k] for n in inputs], points["g"][k], r
+            )
+            for k, r in enumerate(rows)
+        ]
 
     def call_jac(
         self, pid: str, fn: Callable[..., Any], args: list[Any], name: str, inputs: list[str]
@@ -220,17 +259,24 @@ class Submission:
         return out
 
     def call_backward(
-        self, pid: str, obj: Any, name: str, spec: PuzzleJob, xs: list[Any], g: Any
+        self,
+        pid: str,
+        obj: Any,
+        name: str,
+        spec: PuzzleJob,
+        xs: list[Any],
+        g: Any,
+        rows: list[tuple[np.ndarray, ...]] | None = None,
     ) -> Arrays:
         """Gradients for the point's `g` (`vjp_x`, ...), the Jacobians rebuilt from
-        one-hot `g`s (`x`, ...) when the job asks, and for a class `forward`'s value."""
+        one-hot `g`s (`x`, ...) when the job asks, and for a class `forward`'s value.
+        `rows`: a `vjp_<id>`'s gradients for each of `cotangents`, already computed."""
         inputs = [i.name for i in spec.inputs]
-        cotangents = [np.asarray(g), *(one_hots(spec.out_shape) if spec.reconstruct else [])]
         value = None
-        if is_class_answer(obj):
-            value, rows = self.run_class(pid, obj, name, spec, xs, cotangents)
-        else:
-            rows = self.run_vjp(pid, obj, name, spec, xs, cotangents)
+        if rows is None and is_class_answer(obj):
+            value, rows = self.run_class(pid, obj, name, spec, xs, point_cotangents(spec, g))
+        elif rows is None:
+            rows = self.run_vjp(pid, obj, name, spec, xs, point_cotangents(spec, g))
         out = {f"vjp_{n}": grad for n, grad in zip(inputs, rows[0], strict=True)}
         if len(rows) > 1:
             for j, n in enumerate(inputs):
@@ -295,15 +341,9 @@ class Submission:
         args = [device_put(x) for x in xs]
         stacked = np.stack(cotangents)
         batched = self.compiled(pid, fn, [*args, device_put(stacked)], map_last=True)
-        count = len(spec.inputs)
-        parts = split_gradients(batched, count) if batched is not None else None
-        if parts is not None:
-            try:
-                arrays = [to_array(p, f"{name} returned") for p in parts]
-            except AnswerError:
-                arrays = []
-            if arrays and all(a.shape[:1] == (len(cotangents),) for a in arrays):
-                return [tuple(a[r] for a in arrays) for r in range(len(cotangents))]
+        at_once = self.vjp_rows(batched, name, spec, len(cotangents))
+        if at_once is not None:
+            return at_once
         rows = []
         for g in cotangents:
             value = self.compiled(pid, fn, [*args, device_put(g)])
@@ -311,6 +351,23 @@ class Submission:
                 value = self.guarded(fn, [*args, device_put(g)], name)
             rows.append(self.gradients(value, name, spec))
         return rows
+
+    def vjp_rows(
+        self, batched: Any, name: str, spec: PuzzleJob, count: int
+    ) -> list[tuple[np.ndarray, ...]] | None:
+        """The gradients for each of `count` `g`s from a `vjp_<id>`'s value mapped
+        over them; None (run it once per `g` instead) unless that value is one array
+        per input with a row per `g`."""
+        parts = split_gradients(batched, len(spec.inputs)) if batched is not None else None
+        if parts is None:
+            return None
+        try:
+            arrays = [to_array(p, f"{name} returned") for p in parts]
+        except AnswerError:
+            return None
+        if arrays and all(a.shape[:1] == (count,) for a in arrays):
+            return [tuple(a[r] for a in arrays) for r in range(count)]
+        return None
 
     def gradients(self, value: Any, name: str, spec: PuzzleJob) -> tuple[np.ndarray, ...]:
         """One float64 array per input from a backward's return value."""
@@ -392,6 +449,12 @@ class Submission:
         while line <= len(self.lines) and self.lines[line - 1].lstrip().startswith("@"):
             line += 1
         return line
+
+
+def point_cotangents(spec: PuzzleJob, g: Any) -> list[np.ndarray]:
+    """The `g`s a backward answer is called with at one point: the point's own, then
+    the one-hot ones that rebuild the Jacobian when the job asks for it."""
+    return [np.asarray(g), *(one_hots(spec.out_shape) if spec.reconstruct else [])]
 
 
 def to_array(value: Any, what: str) -> np.ndarray:

@@ -33,8 +33,11 @@ def serve(sock: socket.socket) -> None:
     import jax.experimental.jet  # noqa: F401
     import numpy  # noqa: F401
 
-    from . import worker  # noqa: F401
+    from . import warm, worker  # noqa: F401
 
+    warm.import_ahead()
+    warm.look_for_plugins()
+    warm.freeze_heap()
     sock.sendall(b"ready")
     while True:
         try:

@@ -160,8 +160,10 @@ def import_jax() -> Any:
 
 def start_backend(jax: Any) -> None:
     """Start jax's backend on the CPU, in float64, with nothing kept on disk: its
-    threads start here, after the jail, so they are jailed too."""
+    threads start here, after the jail, so they are jailed too. No compilation cache
+    either (jax keys one for every compilation even with nowhere to keep it)."""
     jax.config.update("jax_enable_x64", True)
+    jax.config.update("jax_enable_compilation_cache", False)
     jax.devices()
 
 
