@@ -28,6 +28,9 @@ from .hostile_tools import (
     carrying,
 )
 
+# graded in fresh processes, seconds each: started first
+pytestmark = pytest.mark.slow
+
 
 def test_every_file_in_the_corpus_has_a_case() -> None:
     files = {p.name for p in HOSTILE.iterdir() if p.is_file() and not p.is_symlink()}

@@ -35,6 +35,9 @@ from .hostile_tools import (
     run_cli,
 )
 
+# graded in fresh processes, seconds each: started first
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.timeout(180)
 def test_nothing_outlives_check(tmp_path: Path, cache_home: Path) -> None:

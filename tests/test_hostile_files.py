@@ -35,6 +35,9 @@ from .hostile_tools import (
 
 # ---------------------------------------------------------------- caches
 
+# graded in fresh processes, seconds each: started first
+pytestmark = pytest.mark.slow
+
 
 STUB = """\
 def jac_neg(x):
