@@ -21,6 +21,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from . import pyast
 from .result import PuzzleResult
 from .spec import Puzzle
 
@@ -259,13 +260,13 @@ def _after_think(reply: str) -> tuple[str, str]:
 def _parse(text: str) -> tuple[ast.Module | None, str, SyntaxError | None]:
     """The block's module, or the error; text indented as a whole is dedented first."""
     try:
-        return ast.parse(text), text, None
+        return pyast.parse(text), text, None
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         first = exc if isinstance(exc, SyntaxError) else SyntaxError(str(exc) or type(exc).__name__)
     dedented = textwrap.dedent(text)
     if dedented != text:
         try:
-            return ast.parse(dedented), dedented, None
+            return pyast.parse(dedented), dedented, None
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             pass
     return None, text, first
@@ -400,7 +401,7 @@ def rename_global(text: str, tree: ast.Module, old: str, new: str) -> str | None
             rows[line - 1] = row[:start] + new.encode() + row[end:]
     result = "\n".join(row.decode("utf-8") for row in rows)
     try:
-        if new not in _top_level_names(ast.parse(result)):
+        if new not in _top_level_names(pyast.parse(result)):
             return None
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None

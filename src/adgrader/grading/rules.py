@@ -11,6 +11,7 @@ import ast
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from .. import pyast
 from ..result import Finding
 from ..spec import Puzzle, Rule, RuleName, form_order
 
@@ -50,7 +51,7 @@ class Answer:
 
 def parse(source: str) -> ast.Module | None:
     try:
-        return ast.parse(source)
+        return pyast.parse(source)
     except (SyntaxError, ValueError):
         return None
 

@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import ast
 import os
 import time
 from collections.abc import Sequence
@@ -21,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import caches
+from .. import caches, pyast
 from ..answers.client import AnswerPool, Setup, default_processes
 from ..answers.folders import job_folder
 from ..answers.launch import ColdStart, Launcher
@@ -200,7 +199,7 @@ def static_checks(
     """Stage 2: settle what needs no running, and find the rules each answer breaks."""
     found = Static()
     try:
-        tree = ast.parse(sub.source)
+        tree = pyast.parse(sub.source)
     except (SyntaxError, ValueError):
         return found  # the answer process reports it, with its line
     form = usual_form(tree, pset)

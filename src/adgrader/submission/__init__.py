@@ -10,7 +10,7 @@ How grading uses this package, in order:
    empty file); its message is said once, with "Next" pointing nowhere; nothing runs.
 4. `better_set(sub, pset.id, sets)`: when not None and some puzzle did not pass, say
    `better_set_hint(...)` once ("these look like classic answers: try --set classic").
-5. Per selected puzzle, on `tree = ast.parse(sub.source)`:
+5. Per selected puzzle, on `tree = pyast.parse(sub.source)`:
    - in `sub.broken` (a notebook cell that does not parse): `error` with that message;
    - no `grading.rules.find_answer(tree, p, pset.form)`: `missing`, with
      `missing_message(p, sub.kind, usual_form(tree, pset), suggest(sub.defined, p, pset))`;

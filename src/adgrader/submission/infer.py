@@ -20,6 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .. import pyast
 from ..spec import Puzzle, PuzzleSet
 from .read import Submission
 
@@ -124,7 +125,7 @@ def better_set_hint(other: str, sets: Sequence[PuzzleSet]) -> str:
 
 def _parse(source: str) -> ast.Module | None:
     try:
-        return ast.parse(source)
+        return pyast.parse(source)
     except (SyntaxError, ValueError):
         return None
 

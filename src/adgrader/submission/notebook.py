@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from .. import pyast
 from ..errors import UsageError
 from ..spec import Puzzle, PuzzleSet
 from .commented import commented_answers
@@ -258,7 +259,7 @@ def extract(notebook: Path | Sequence[Cell], pset: PuzzleSet) -> Extracted:
         cleaned = _strip_magics(text)
         fresh = header if header is not None and not header.used else None
         try:
-            tree = ast.parse(cleaned)
+            tree = pyast.parse(cleaned)
         except (SyntaxError, ValueError) as exc:
             broken = _broken_answer(number, cleaned, pset, by_id, fresh)
             if broken is None:

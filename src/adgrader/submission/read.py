@@ -15,7 +15,6 @@ takes the answers out for that set.
 
 from __future__ import annotations
 
-import ast
 import codecs
 import io
 import json
@@ -26,6 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .. import pyast
 from ..errors import UsageError
 from ..spec import PuzzleSet
 from .commented import commented_answers
@@ -403,7 +403,7 @@ def from_text(path: str | os.PathLike[str], text: str) -> Submission:
             ),
         )
     try:
-        tree = ast.parse(text, filename=path.name)
+        tree = pyast.parse(text, filename=path.name)
     except (SyntaxError, ValueError) as exc:
         return replace(
             base,

@@ -21,6 +21,7 @@ import ast
 import copy
 from functools import lru_cache
 
+from .. import pyast
 from ..spec import Puzzle
 from ..spec.starters import STARTERS, notebook_blanks
 
@@ -176,11 +177,11 @@ def _dx_parts(
 
 
 def _blank(source: str) -> str:
-    return canonical(ast.parse(source, mode="eval").body)
+    return canonical(pyast.parse_expression(source).body)
 
 
 def _definition(source: str) -> AnswerNode | None:
-    for stmt in ast.parse(source).body:
+    for stmt in pyast.parse(source).body:
         if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             return stmt
     return None
