@@ -21,7 +21,9 @@ import pytest
 
 from adgrader.result import Report
 from adgrader.spec import PuzzleSet, load_set
-from adgrader.submission.notebook import Extracted, extract, is_notebook
+from adgrader.submission.assemble import Extracted
+from adgrader.submission.cells import is_notebook
+from adgrader.submission.notebook import extract
 
 from .conftest import Grade
 

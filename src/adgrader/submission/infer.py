@@ -197,7 +197,7 @@ def _notebook_fit(submission: Submission, pset: PuzzleSet, sets: Sequence[Puzzle
 
 
 def _top_level(tree: ast.Module) -> list[str]:
-    from .notebook import bound_names
+    from .assemble import bound_names
 
     return [name for stmt in tree.body for name in bound_names(stmt)]
 

@@ -32,201 +32,37 @@ cell is computed with ReLU's `Os` and `Is`.
 from __future__ import annotations
 
 import ast
-import json
 import re
-import warnings
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 from .. import pyast
-from ..errors import UsageError
 from ..spec import Puzzle, PuzzleSet
+from .assemble import (
+    Answer,
+    Chunk,
+    Extracted,
+    Header,
+    ParsedCell,
+    assemble,
+    statement_rows,
+)
+from .cells import read_cells
 from .commented import commented_answers
-from .model import Cell, Note, Origin, Scope, Unusable
+from .model import Cell, Note, Unusable
 from .syntax import syntax_message
 
-# Imports the grader stands in for (or that only draw): never copied into the module.
-SKIPPED_MODULES = frozenset(
-    {"lib", "chalk", "IPython", "jaxtyping", "beartype", "torch", "matplotlib"}
-)
 # Names the 2022 notebook gave to two puzzles each, in notebook order.
 SHARED_NAMES: dict[str, tuple[str, ...]] = {
     "fb_mean": ("mean", "mean_reduce"),
     "fb_conv": ("conv1d", "conv2d"),
 }
-# The notebooks' own helpers: an assignment from one of these only draws or checks.
-NOTEBOOK_CALLS = frozenset(
-    {"check", "in_out", "zip", "make_mat", "make_mat2", "draw", "display", "print"}
-)
 _HEADER = re.compile(
     r"^[ \t]{0,3}#{1,6}[ \t]*Problem\b[ \t]*([\d.]*)[ \t]*[:.\-\u2013\u2014]?[ \t]*(.*?)[ \t#]*$"
 )
 # Shell (`!pip`), magics (`%time`, `%%time`) and IPython's `x = !ls` / `x = %who`.
 _MAGIC = re.compile(r"^[ \t]*(?:[!%]|[A-Za-z_][\w, \t]*=[ \t]*[!%])")
 _TEXT_DEF = re.compile(r"^(?:async[ \t]+)?def[ \t]+(jac|jac_\w+|fb_\w+|vjp_\w+)[ \t]*\(")
-
-NotebookKind = Literal["notebook-2024", "notebook-2022", "notebook"]
-
-
-@dataclass
-class Extracted:
-    """A notebook's answers as one module, and where each of its lines came from.
-
-    `lines` maps a line of `source` (1-based) to (cell number, line within the cell),
-    both 1-based, cells counted over all cells; lines the extraction adds (the set
-    marker, blank separators) have no entry. `found` maps puzzle id to the cell of
-    its answer; `broken` holds the puzzles whose answer cell does not parse (they
-    are not in `found`). `scopes` and `names` say where the module's statements and
-    names come from (see the module's docstring). `ignored` lists answer-like names
-    that answer no puzzle, as written in the notebook.
-    """
-
-    source: str
-    lines: dict[int, tuple[int, int]] = field(default_factory=dict)
-    found: dict[str, int] = field(default_factory=dict)
-    notes: list[Note] = field(default_factory=list)
-    broken: dict[str, Unusable] = field(default_factory=dict)
-    scopes: list[Scope] = field(default_factory=list)
-    names: dict[str, Origin] = field(default_factory=dict)
-    ignored: list[str] = field(default_factory=list)
-
-
-def is_notebook(path: str | Path) -> bool:
-    return Path(path).suffix.lower() == ".ipynb"
-
-
-# ---------------------------------------------------------------- reading cells
-
-
-def read_cells(data: bytes, name: str) -> tuple[Cell, ...]:
-    """The cells of a notebook file's bytes: (kind, text) each, in order.
-
-    Notebooks of format 4 (every Jupyter and Colab since 2015) are read as plain JSON;
-    older ones are converted by `nbformat`, imported only then.
-    """
-    try:
-        book = json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise UsageError(
-            f"{name} is not a Jupyter notebook: byte {exc.start} is not UTF-8 text"
-        ) from None
-    except json.JSONDecodeError as exc:
-        hint = ""
-        if _looks_like_python(data):
-            hint = "\nIt holds Python code: rename it to .py."
-        else:
-            hint = "\nDownload it again from Jupyter or Colab (File > Download > .ipynb)."
-        raise UsageError(
-            f"{name} is not a readable Jupyter notebook (line {exc.lineno}, column "
-            f"{exc.colno}: {exc.msg}).{hint}"
-        ) from None
-    if not isinstance(book, dict) or not isinstance(
-        book.get("cells", book.get("worksheets")), list
-    ):
-        raise UsageError(f"{name} is not a Jupyter notebook: it has no cells")
-    if book.get("nbformat", 4) != 4 or "cells" not in book:
-        book = _upgraded(data, name)
-    cells: list[Cell] = []
-    for cell in book.get("cells", []):
-        if not isinstance(cell, dict):
-            continue
-        source = cell.get("source", "")
-        if isinstance(source, list):
-            source = "".join(str(part) for part in source)
-        cells.append((str(cell.get("cell_type", "")), str(source).replace("\r\n", "\n")))
-    return tuple(cells)
-
-
-def _upgraded(data: bytes, name: str) -> dict[str, object]:
-    import nbformat
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            book = nbformat.reads(data.decode("utf-8-sig"), as_version=4)  # type: ignore[no-untyped-call]
-    except Exception as exc:  # nbformat raises JSON, validation and version errors
-        raise UsageError(f"{name} is not a readable Jupyter notebook: {exc}") from None
-    return dict(book)
-
-
-def _looks_like_python(data: bytes) -> bool:
-    head = data[:2000].decode("utf-8", errors="replace")
-    return bool(re.search(r"^(def|class|import|from)\s", head, re.M))
-
-
-def notebook_kind(cells: Sequence[Cell]) -> NotebookKind:
-    """Which notebook this is: 2024 (`def jac` cells), 2022 (`def fb_...`), or neither."""
-    jac = fb = 0
-    for kind, text in cells:
-        if kind == "code":
-            jac += len(re.findall(r"^def[ \t]+jac[ \t]*\(", text, re.M))
-            fb += len(re.findall(r"^def[ \t]+fb_\w+[ \t]*\(", text, re.M))
-    if jac == fb == 0:
-        return "notebook"
-    return "notebook-2024" if jac >= fb else "notebook-2022"
-
-
-def declared_in_cells(cells: Sequence[Cell]) -> tuple[str | None, int | None]:
-    """The set a code cell names with `# adgrader: set=NAME`, and that cell's number."""
-    from .marker import declared_in
-
-    for number, (kind, text) in enumerate(cells, start=1):
-        if kind == "code":
-            found = declared_in(text)
-            if found is not None:
-                return found[0], number
-    return None, None
-
-
-# ---------------------------------------------------------------- internal model
-
-
-@dataclass
-class _Chunk:
-    """Text taken from one cell: (line within the cell, text) pairs."""
-
-    cell: int
-    rows: list[tuple[int, str]]
-
-
-@dataclass
-class _Answer:
-    """One answer definition in a cell, and the puzzle it answers once resolved."""
-
-    cell: int
-    name: str  # as written in the notebook
-    chunk: _Chunk
-    renames: list[tuple[int, int, int]]  # (row index in chunk, start, end) of the name
-    node: ast.stmt | None = None  # None: the cell does not parse
-    puzzle: str | None = None
-    header: str | None = None  # the header that named the puzzle, if any
-    spent: _Header | None = None  # a header an earlier answer cell already took
-    candidates: tuple[str, ...] = ()  # puzzles a reused 2022 name may stand for
-    how: str = ""
-    by_order: bool = False
-    unknown: bool = False  # an `fb_` name no puzzle goes by: only a header can place it
-    error: Unusable | None = None  # the cell's syntax error, for an answer in a broken cell
-
-
-@dataclass
-class _Header:
-    cell: int
-    text: str
-    puzzle: str | None
-    used: bool = False  # headers name the first answer cell after them only
-
-
-@dataclass
-class _Parsed:
-    """One code cell: its text without magics, and its tree (None: does not parse)."""
-
-    number: int
-    text: str
-    tree: ast.Module | None
-    answers: list[_Answer]
-    raw: str = ""  # with its shell and magic lines
 
 
 def extract(notebook: Path | Sequence[Cell], pset: PuzzleSet) -> Extracted:
@@ -241,9 +77,9 @@ def extract(notebook: Path | Sequence[Cell], pset: PuzzleSet) -> Extracted:
     by_id = {p.id: p for p in pset.puzzles}
     titles = _title_index(pset)
     notes: list[Note] = []
-    parsed: list[_Parsed] = []
-    answers: list[_Answer] = []
-    header: _Header | None = None
+    parsed: list[ParsedCell] = []
+    answers: list[Answer] = []
+    header: Header | None = None
     first_header: int | None = None
 
     for number, (kind, text) in enumerate(cells, start=1):
@@ -252,7 +88,7 @@ def extract(notebook: Path | Sequence[Cell], pset: PuzzleSet) -> Extracted:
             if found_header is not None:
                 first_header = first_header or number
                 title = _header_title(found_header)
-                header = _Header(number, found_header, titles.get(_normal(title)))
+                header = Header(number, found_header, titles.get(_normal(title)))
             continue
         if kind != "code" or not text.strip():
             continue
@@ -270,7 +106,7 @@ def extract(notebook: Path | Sequence[Cell], pset: PuzzleSet) -> Extracted:
                         line=getattr(exc, "lineno", None),
                     )
                 )
-                parsed.append(_Parsed(number, cleaned, None, [], text))
+                parsed.append(ParsedCell(number, cleaned, None, [], text))
                 continue
             broken.error = Unusable(
                 "error",
@@ -280,11 +116,11 @@ def extract(notebook: Path | Sequence[Cell], pset: PuzzleSet) -> Extracted:
             )
             _spend(header, [broken])
             answers.append(broken)
-            parsed.append(_Parsed(number, cleaned, None, [broken], text))
+            parsed.append(ParsedCell(number, cleaned, None, [broken], text))
             continue
         rows = cleaned.split("\n")
         cell_answers = _own_cell(list(_answers_in(number, tree, rows, pset, by_id, fresh)))
-        parsed.append(_Parsed(number, cleaned, tree, cell_answers, text))
+        parsed.append(ParsedCell(number, cleaned, tree, cell_answers, text))
         if not cell_answers:
             for line, name in commented_answers(cleaned)[:1]:
                 notes.append(
@@ -301,7 +137,7 @@ def extract(notebook: Path | Sequence[Cell], pset: PuzzleSet) -> Extracted:
 
     ignored = _resolve(answers, pset, notes)
 
-    winners: dict[str, _Answer] = {}
+    winners: dict[str, Answer] = {}
     for answer in answers:
         if answer.puzzle is None:
             continue
@@ -316,10 +152,10 @@ def extract(notebook: Path | Sequence[Cell], pset: PuzzleSet) -> Extracted:
             )
         winners[answer.puzzle] = answer
     notes.sort(key=lambda n: n.cell or 0)
-    return _assemble(pset, parsed, winners, notes, ignored, first_header)
+    return assemble(pset, parsed, winners, notes, ignored, first_header)
 
 
-def _own_cell(answers: list[_Answer]) -> list[_Answer]:
+def _own_cell(answers: list[Answer]) -> list[Answer]:
     """A cell's answers; an unknown `fb_` name beside an answer named for its puzzle
     is the learner's helper, not a second answer."""
     if not any(a.puzzle is not None and not a.header for a in answers):
@@ -327,7 +163,7 @@ def _own_cell(answers: list[_Answer]) -> list[_Answer]:
     return [a for a in answers if not a.unknown]
 
 
-def _spend(header: _Header | None, answers: list[_Answer]) -> None:
+def _spend(header: Header | None, answers: list[Answer]) -> None:
     """Mark the header taken; answers after a taken header go by order."""
     if header is None:
         return
@@ -420,23 +256,23 @@ def _answers_in(
     rows: list[str],
     pset: PuzzleSet,
     by_id: dict[str, Puzzle],
-    header: _Header | None,
-) -> Iterator[_Answer]:
+    header: Header | None,
+) -> Iterator[Answer]:
     for stmt in tree.body:
         if isinstance(stmt, ast.ClassDef) and _own_name(stmt.name, by_id) is not None:
-            answer = _Answer(cell, stmt.name, _Chunk(cell, statement_rows(rows, stmt)), [], stmt)
+            answer = Answer(cell, stmt.name, Chunk(cell, statement_rows(rows, stmt)), [], stmt)
             _name_puzzle(answer, None, pset, by_id, header)
             yield answer
         elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
             name = stmt.name
             if not _answer_name(name, by_id):
                 continue
-            chunk = _Chunk(cell, statement_rows(rows, stmt))
+            chunk = Chunk(cell, statement_rows(rows, stmt))
             def_row = next((k for k, (n, _) in enumerate(chunk.rows) if n == stmt.lineno), 0)
             text = chunk.rows[def_row][1]
             match = re.compile(rf"def\s+({re.escape(name)})\b").search(text)
             renames = [(def_row, match.start(1), match.end(1))] if match else []
-            answer = _Answer(cell, name, chunk, renames, stmt)
+            answer = Answer(cell, name, chunk, renames, stmt)
             _name_puzzle(answer, stmt, pset, by_id, header)
             yield answer
         elif (
@@ -447,45 +283,20 @@ def _answers_in(
             and _answer_name(stmt.targets[0].id, by_id)
         ):
             target = stmt.targets[0]
-            chunk = _Chunk(cell, statement_rows(rows, stmt))
+            chunk = Chunk(cell, statement_rows(rows, stmt))
             match = re.compile(rf"\b({re.escape(target.id)})\b").search(chunk.rows[0][1])
             renames = [(0, match.start(1), match.end(1))] if match else []
-            answer = _Answer(cell, target.id, chunk, renames, stmt)
+            answer = Answer(cell, target.id, chunk, renames, stmt)
             _name_puzzle(answer, None, pset, by_id, header)
             yield answer
 
 
-def statement_rows(rows: list[str], stmt: ast.stmt) -> list[tuple[int, str]]:
-    """The lines of a top-level statement (decorators included), as (line, text):
-    whole lines, except another statement sharing its first or last line (`a = 1;
-    b = 2`) is cut off; a trailing comment stays."""
-    decorators = getattr(stmt, "decorator_list", [])
-    first = min([stmt.lineno, *(d.lineno for d in decorators)])
-    last = stmt.end_lineno or stmt.lineno
-    taken = [(n, rows[n - 1]) for n in range(first, last + 1)]
-    if not taken:
-        return taken
-    end = stmt.end_col_offset
-    if end is not None:
-        number, text = taken[-1]
-        raw = text.encode("utf-8")
-        rest = raw[end:].decode("utf-8", errors="replace")
-        if rest.strip() and not rest.strip().startswith("#"):
-            taken[-1] = (number, raw[:end].decode("utf-8", errors="replace"))
-    start = stmt.col_offset if not decorators else min(d.col_offset for d in decorators) - 1
-    if start > 0 and first == stmt.lineno:
-        number, text = taken[0]
-        raw = text.encode("utf-8")
-        taken[0] = (number, raw[start:].decode("utf-8", errors="replace"))
-    return taken
-
-
 def _name_puzzle(
-    answer: _Answer,
+    answer: Answer,
     node: ast.FunctionDef | ast.AsyncFunctionDef | None,
     pset: PuzzleSet,
     by_id: dict[str, Puzzle],
-    header: _Header | None,
+    header: Header | None,
 ) -> None:
     """Settle the puzzle now when the name or header says it; else leave it to order."""
     name = answer.name
@@ -544,15 +355,15 @@ def _broken_answer(
     text: str,
     pset: PuzzleSet,
     by_id: dict[str, Puzzle],
-    header: _Header | None,
-) -> _Answer | None:
+    header: Header | None,
+) -> Answer | None:
     """A cell that does not parse but defines an answer (found by its text)."""
     rows = text.split("\n")
-    chunk = _Chunk(cell, [(n, row) for n, row in enumerate(rows, start=1)])
+    chunk = Chunk(cell, [(n, row) for n, row in enumerate(rows, start=1)])
     for number, row in enumerate(rows):
         match = _TEXT_DEF.match(row)
         if match and _answer_name(match.group(1), by_id):
-            answer = _Answer(cell, match.group(1), chunk, [(number, *match.span(1))])
+            answer = Answer(cell, match.group(1), chunk, [(number, *match.span(1))])
             _name_puzzle(answer, None, pset, by_id, header)
             return answer
     return None
@@ -561,7 +372,7 @@ def _broken_answer(
 # ---------------------------------------------------------------- order
 
 
-def _resolve(answers: list[_Answer], pset: PuzzleSet, notes: list[Note]) -> list[str]:
+def _resolve(answers: list[Answer], pset: PuzzleSet, notes: list[Note]) -> list[str]:
     """Give the answers not named by header or name the next puzzle of the set in order;
     returns the answer names that answer no puzzle, as written.
 
@@ -628,184 +439,3 @@ def _resolve(answers: list[_Answer], pset: PuzzleSet, notes: list[Note]) -> list
         taken.add(answer.puzzle)
         previous = order.index(answer.puzzle)
     return ignored
-
-
-# ---------------------------------------------------------------- the module
-
-
-def _renamed(answer: _Answer) -> list[tuple[int, str]]:
-    assert answer.puzzle is not None
-    rows = list(answer.chunk.rows)
-    for index, start, end in answer.renames:
-        old = rows[index][1][start:end]
-        if old == "jac":
-            new = f"jac_{answer.puzzle}"
-        elif old.startswith("fb_"):
-            new = f"fb_{answer.puzzle}"
-        else:
-            new = old
-        number, text = rows[index]
-        rows[index] = (number, text[:start] + new + text[end:])
-    return rows
-
-
-def given_names(pset: PuzzleSet) -> frozenset[str]:
-    """Names the grader binds for every answer itself: `f`, the dims and the givens."""
-    names = {"f"}
-    for puzzle in pset.puzzles:
-        names.update(puzzle.dims)
-        names.update(puzzle.givens)
-    return frozenset(names)
-
-
-def _kept(stmt: ast.stmt, givens: frozenset[str]) -> bool:
-    """Whether a top-level statement of a learner's cell goes into the module: imports
-    (but not of what only draws), definitions and assignments (but not of `f`, the
-    givens, or from the notebook's drawing and checking calls)."""
-    if isinstance(stmt, ast.Import):
-        return any(a.name.split(".")[0] not in SKIPPED_MODULES for a in stmt.names)
-    if isinstance(stmt, ast.ImportFrom):
-        return not stmt.level and (stmt.module or "").split(".")[0] not in SKIPPED_MODULES
-    if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-        return stmt.name != "f"
-    if isinstance(stmt, ast.Assign | ast.AugAssign | ast.AnnAssign):
-        if isinstance(stmt, ast.AnnAssign) and stmt.value is None:
-            return False
-        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-        names = {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
-        if names and names <= givens:
-            return False
-        value = stmt.value
-        return value is None or not any(
-            isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in NOTEBOOK_CALLS
-            for n in ast.walk(value)
-        )
-    return False
-
-
-def _without_skipped(stmt: ast.stmt) -> ast.stmt:
-    """An `import` statement without the modules the grader skips."""
-    if isinstance(stmt, ast.Import):
-        kept = [a for a in stmt.names if a.name.split(".")[0] not in SKIPPED_MODULES]
-        return ast.Import(names=kept)
-    return stmt
-
-
-def _import_rows(stmt: ast.stmt, rows: list[str]) -> list[tuple[int, str]]:
-    """An import without the modules the grader skips (`import jax.numpy as np, torch`)."""
-    if isinstance(stmt, ast.Import):
-        kept = [a for a in stmt.names if a.name.split(".")[0] not in SKIPPED_MODULES]
-        if len(kept) < len(stmt.names):
-            return [(stmt.lineno, ast.unparse(ast.Import(names=kept)))]
-    return statement_rows(rows, stmt)
-
-
-def bound_names(stmt: ast.stmt) -> list[str]:
-    """The top-level names a statement binds."""
-    if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-        return [stmt.name]
-    if isinstance(stmt, ast.Import | ast.ImportFrom):
-        return [(a.asname or a.name).split(".")[0] for a in stmt.names if a.name != "*"]
-    if isinstance(stmt, ast.Assign | ast.AugAssign | ast.AnnAssign):
-        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-        return [
-            n.id
-            for t in targets
-            for n in ast.walk(t)
-            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
-        ]
-    return []
-
-
-def _assemble(
-    pset: PuzzleSet,
-    parsed: list[_Parsed],
-    winners: dict[str, _Answer],
-    notes: list[Note],
-    ignored: list[str],
-    first_header: int | None,
-) -> Extracted:
-    """The module: the kept statements of every cell that parses, in notebook order."""
-    out: list[str] = [f"# adgrader: set={pset.id}"]
-    lines: dict[int, tuple[int, int]] = {}
-    scopes: list[Scope] = []
-    names: dict[str, Origin] = {}
-    givens = given_names(pset)
-    winning = {id(a): pid for pid, a in winners.items()}
-    found: dict[str, int] = {}
-    broken: dict[str, Unusable] = {}
-    for pid, answer in winners.items():
-        if answer.error is not None:
-            broken[pid] = answer.error
-        else:
-            found[pid] = answer.cell
-    seen_imports: set[str] = set()
-    scope: str | None = None
-
-    for cell in parsed:
-        if cell.tree is None:
-            continue
-        before = first_header is None or cell.number < first_header
-        library = before and not cell.answers and _library(cell)
-        mine = [winning[id(a)] for a in cell.answers if id(a) in winning]
-        if mine:
-            scope = mine[0]
-        rows = cell.text.split("\n")
-        by_node = {id(a.node): a for a in cell.answers}
-        first_line = len(out) + 1
-        emitted: list[tuple[int, str]] = []
-        for stmt in cell.tree.body:
-            found_answer = by_node.get(id(stmt))
-            if found_answer is not None:
-                if id(found_answer) not in winning:
-                    continue
-                taken = _renamed(found_answer)
-                bound = [_module_name(found_answer)]
-            elif isinstance(stmt, ast.Import | ast.ImportFrom):
-                key = ast.dump(stmt)
-                if key in seen_imports or not _kept(stmt, givens):
-                    continue
-                seen_imports.add(key)
-                taken = _import_rows(stmt, rows)
-                bound = bound_names(_without_skipped(stmt))
-            elif not library and _kept(stmt, givens):
-                taken = statement_rows(rows, stmt)
-                bound = bound_names(stmt)
-            else:
-                continue
-            if not taken:
-                continue
-            if not emitted:
-                out.append("")
-                first_line = len(out) + 1
-            for number, text in taken:
-                out.append(text)
-                lines[len(out)] = (cell.number, number)
-            emitted.extend(taken)
-            for name in bound:
-                names[name] = Origin(len(out) - len(taken) + 1, scope, cell.number, taken[0][0])
-        if emitted:
-            scopes.append(Scope(first_line, len(out), scope, cell.number))
-    return Extracted("\n".join(out) + "\n", lines, found, notes, broken, scopes, names, ignored)
-
-
-def _library(cell: _Parsed) -> bool:
-    """Whether a cell before the first puzzle is the notebook's library cell (it
-    installs with `!pip`, or imports what only draws): only its imports are taken."""
-    if cell.tree is None:
-        return True
-    shell = any(row.lstrip().startswith("!") for row in cell.raw.split("\n"))
-    drawing = any(
-        isinstance(stmt, ast.Import | ast.ImportFrom) and not _kept(stmt, frozenset())
-        for stmt in cell.tree.body
-    )
-    return shell or drawing
-
-
-def _module_name(answer: _Answer) -> str:
-    """The name an answer has in the module, once renamed."""
-    if answer.name == "jac":
-        return f"jac_{answer.puzzle}"
-    if answer.name.startswith("fb_"):
-        return f"fb_{answer.puzzle}"
-    return answer.name

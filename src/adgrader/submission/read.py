@@ -423,7 +423,7 @@ def from_text(path: str | os.PathLike[str], text: str) -> Submission:
                 "starter file that `adgrader init FILE` writes.",
             ),
         )
-    from .notebook import bound_names
+    from .assemble import bound_names
 
     names: dict[str, Origin] = {}
     for stmt in tree.body:
@@ -442,7 +442,7 @@ def from_text(path: str | os.PathLike[str], text: str) -> Submission:
 
 
 def _read_notebook(path: Path, data: bytes) -> Submission:
-    from .notebook import declared_in_cells, notebook_kind, read_cells
+    from .cells import declared_in_cells, notebook_kind, read_cells
 
     containers = _containers(data)
     if containers > MAX_NOTEBOOK_CONTAINERS:
