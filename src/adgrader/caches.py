@@ -41,7 +41,6 @@ import importlib.util
 import io
 import os
 import stat
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -106,6 +105,8 @@ def read(path: Path, limit: int | None = None) -> bytes | None:
 def read_results(path: Path) -> io.BytesIO | None:
     """Kept results as `np.load` takes them: an uncompressed zip (what `np.savez`
     writes), so that no member holds more than the file; else None."""
+    import zipfile  # here: `list` and `--help` never read results
+
     data = read(path)
     if data is None:
         return None
