@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -327,10 +326,7 @@ def answer_and_sample(
         found = pool.finish()
         return samples, {p.id: found[asked[p.id]] for p in selection}
     first = {p.id: pool.request(p.id, oracle.first_points(p, seed, points)) for p in selection}
-    # two puzzles at a time: XLA compiles without holding the GIL
-    with ThreadPoolExecutor(2, thread_name_prefix="oracle") as threads:
-        drawn = threads.map(lambda p: oracle.sample(p, seed, points), selection)
-        samples = {p.id: sample for p, sample in zip(selection, drawn, strict=True)}
+    samples = {p.id: oracle.sample(p, seed, points) for p in selection}
     again = {
         p.id: pool.request(p.id, [samples[p.id].points[i] for i in samples[p.id].redrawn])
         for p in selection
