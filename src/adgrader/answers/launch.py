@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from ..xla import QUICK_COMPILE
+from ..xla import quick_compile
 from . import protocol
 
 STARTUP_TIMEOUT = 120.0
@@ -31,8 +31,6 @@ BOOT = (
     "import sys; sys.path.insert(0, sys.argv.pop(1)); from adgrader.answers.{} import main; main()"
 )
 TOKEN_VAR = "ADGRADER_ANSWER_PROCESS"
-# One device, and compiled quickly (see `xla`)
-XLA_FLAGS = f"--xla_force_host_platform_device_count=1 {QUICK_COMPILE}"
 PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 
 
@@ -46,7 +44,7 @@ def child_env(workdir: Path) -> dict[str, str]:
         "JAX_PLATFORMS": os.environ.get("JAX_PLATFORMS", "cpu"),
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONHASHSEED": "0",
-        "XLA_FLAGS": XLA_FLAGS,
+        "XLA_FLAGS": f"--xla_force_host_platform_device_count=1 {quick_compile()}",
         "OPENBLAS_NUM_THREADS": "1",  # no thread pool: the fork server must stay forkable
         "OMP_NUM_THREADS": "1",
     }
