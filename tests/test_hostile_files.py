@@ -93,7 +93,9 @@ def test_caches_can_be_neither_read_nor_poisoned(
     if not python:
         kept = sorted(p.name for p in (home / "adgrader" / "results").iterdir())
         assert len(kept) == 2 and all(n.startswith(("neg-", "relu-")) for n in kept)
-    for seed in (0, 4):  # one graded before the attack, one it planted results for
+    # kernel: a seed graded before the attack, and one it planted results for; python:
+    # nothing was graded before, and it planted results for both
+    for seed in (0, 4) if not python else (4,):
         assert grade_later(seed) == {
             "reference.py": "2 passed passed",
             "stub.py": "0 failed failed",
