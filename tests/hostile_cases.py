@@ -177,6 +177,9 @@ CASES: dict[str, Case] = {
     "monkeypatches.py": Case(("neg",), {"neg": ("failed", "10 of 100 entries wrong")}),
     "peeks.py": Case(("neg",), {"neg": ("failed", "entries wrong")}),
     "mutates_x.py": Case(("relu",), {"relu": ("failed", "entries wrong")}),
+    "detects_tracing.py": Case(
+        ("neg", "relu"), {"neg": ("passed", ""), "relu": ("failed", "entries wrong")}
+    ),
     # ---------------------------------------------------------------- the file itself
     "array_literal.py": Case(
         ("neg", "relu", "cumsum"),
