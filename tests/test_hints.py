@@ -4,10 +4,10 @@ submission's folder, reset on request, and a damaged count file is started over.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from msgspec.structs import replace
 
 from adgrader import hints
 from adgrader.errors import UsageError

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from msgspec import structs
 
 from adgrader.answers.protocol import Found, Outcome
 from adgrader.grading.oracle import Expected, Sample
@@ -107,7 +108,7 @@ def test_one_point_is_not_numbered() -> None:
 
 
 def test_a_probe_is_named_as_one_and_the_seeded_points_are_counted_without_it() -> None:
-    with_probe = replace(RELU, probes=({"x": [0.5] * 10},))
+    with_probe = structs.replace(RELU, probes=({"x": [0.5] * 10},))
     sample = relu_sample(3)  # two seeded points, then the probe
     outcome = relu_right(sample)
     outcome.arrays[2]["x"] = np.eye(10)
@@ -121,7 +122,7 @@ def test_a_probe_is_named_as_one_and_the_seeded_points_are_counted_without_it() 
 
 
 def test_a_single_wrong_entry_of_a_single_entry_is_the_one() -> None:
-    neg = replace(load_set("scalar").get("neg"), probes=())
+    neg = structs.replace(load_set("scalar").get("neg"), probes=())
     expected = Expected(jac={"x": np.array(-1.0)}, value=np.array(-2.0), vjp={})
     sample = Sample([{"x": np.array(2.0), "g": np.array(1.0)}], [expected], [])
     info = Found("jac", "jac_neg", 1)

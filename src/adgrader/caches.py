@@ -36,8 +36,6 @@ or jax are loaded.
 from __future__ import annotations
 
 import functools
-import hashlib
-import importlib.util
 import io
 import os
 import stat
@@ -54,6 +52,19 @@ if TYPE_CHECKING:
 # format only ever written while answers were jailed
 RESULTS_FORMAT = 4
 JAX_ORACLE = "jax-oracle-2"  # `jax-oracle` was written while answers were not jailed
+
+
+def sha256_hex(data: bytes) -> str:
+    """SHA-256 of `data`, in hex, from Python's own implementation when it has one:
+    hashlib loads OpenSSL, which costs `adgrader list` a tenth of its time."""
+    try:
+        from _sha2 import sha256  # type: ignore[import-not-found,unused-ignore]  # 3.12+
+    except ImportError:
+        try:
+            from _sha256 import sha256  # type: ignore[import-not-found,no-redef,unused-ignore]
+        except ImportError:
+            from hashlib import sha256
+    return str(sha256(data).hexdigest())
 
 
 def cache_dir(kind: str) -> Path:
@@ -153,6 +164,8 @@ def installed_versions() -> tuple[tuple[str, int, int], ...] | None:
     Each package's version file, with its size and modification time: any reinstall
     or upgrade changes it, and it costs a stat instead of an import or a metadata read.
     """
+    import importlib.util
+
     found = []
     for name in ("jax", "jaxlib", "numpy"):
         spec = importlib.util.find_spec(name)
@@ -173,7 +186,7 @@ def results_path(puzzle: Puzzle, seed: int, k: int) -> Path | None:
     if not enabled() or versions is None:
         return None
     text = repr((spec_key(puzzle), seed, k, versions, RESULTS_FORMAT))
-    digest = hashlib.sha256(text.encode()).hexdigest()[:32]
+    digest = sha256_hex(text.encode())[:32]
     return cache_dir("results") / f"{puzzle.id}-{digest}.npz"
 
 
@@ -190,7 +203,7 @@ def spec_path(key: str) -> Path | None:
     """Where a validated set with this key (its folder, files and their hashes) is kept."""
     if not enabled():
         return None
-    return cache_dir("specs") / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.msgpack"
+    return cache_dir("specs") / f"{sha256_hex(key.encode())[:32]}.msgpack"
 
 
 def store(path: Path, data: bytes) -> None:

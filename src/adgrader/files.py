@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 from pathlib import Path
 
 
@@ -17,6 +16,8 @@ def write_atomically(path: Path, data: bytes | str) -> None:
     umask applies), as `path` itself would be. Raises OSError, with nothing left behind,
     for the caller to decide whether that matters.
     """
+    import secrets  # here: most commands never write a file
+
     payload = data.encode("utf-8") if isinstance(data, str) else data
     partial = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)

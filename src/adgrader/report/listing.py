@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console
 from rich.text import Text
 
-from ..result import Report
 from ..spec import ANSWER_FORMS, Input, Puzzle, PuzzleSet
+
+if TYPE_CHECKING:  # the results' model and views only matter given a report
+    from ..result import Report
 
 
 def dims_text(shape: tuple[int, ...]) -> str:
@@ -33,8 +37,6 @@ def set_table(pset: PuzzleSet, report: Report | None = None) -> Text:
     run to look something up, and drawing four tables cell by cell cost most of its
     time.
     """
-    from .text import status_text
-
     verdicts = {p.id: p for p in report.puzzles} if report is not None else {}
     head = ["#", "id", "title", "shapes"] + (["status"] if report is not None else [])
     rows: list[list[Text]] = []
@@ -42,6 +44,8 @@ def set_table(pset: PuzzleSet, report: Report | None = None) -> Text:
         cells = [Text(str(p.number), style="dim"), Text(p.id, style="bold"), Text(p.title)]
         cells.append(Text(shapes(p)))
         if report is not None:
+            from .text import status_text
+
             cells.append(status_text(verdicts[p.id].status))
         rows.append(cells)
     widths = [max(len(h), *(len(r[k]) for r in rows)) for k, h in enumerate(head)]

@@ -6,13 +6,13 @@ puzzle. Loading never imports jax: shapes come from the declared dims alone.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Mapping
 from pathlib import Path
 
 import msgspec
 
+from .. import caches
 from ..errors import UsageError
 from .model import DEFAULT_SET, PuzzleSet
 
@@ -80,6 +80,17 @@ def load_set(name: str | None = None, override: str | os.PathLike[str] | None = 
     return load_set_dir(dirs[name])
 
 
+def read_files(folder: Path) -> dict[str, bytes | OSError]:
+    """Every `*.yaml` file of `folder` by name, its bytes or why they cannot be read."""
+    found: dict[str, bytes | OSError] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            found[path.name] = path.read_bytes()
+        except OSError as exc:
+            found[path.name] = exc
+    return found
+
+
 def load_set_dir(folder: Path) -> PuzzleSet:
     """Load a set folder, reporting every problem at once (file and line) as a SpecError.
 
@@ -88,9 +99,6 @@ def load_set_dir(folder: Path) -> PuzzleSet:
     when read: an unchanged folder loads without parsing YAML, and any edit, added or
     removed file is seen at once, in this process as in the next.
     """
-    from .. import caches
-    from .parse import parse_set_dir, read_files
-
     files = read_files(folder)
     key = _key(folder, files)
     cached = caches.spec_path(msgspec.json.encode(key).decode()) if key else None
@@ -102,6 +110,8 @@ def load_set_dir(folder: Path) -> PuzzleSet:
             entry = None
         if entry is not None and entry.key == key:
             return entry.set
+    from .parse import parse_set_dir  # here: an unchanged set is never parsed
+
     pset = parse_set_dir(folder, files)
     if key is not None and cached is not None:
         caches.store(cached, msgspec.msgpack.encode(_Entry(key, pset)))
@@ -128,5 +138,5 @@ def _key(folder: Path, files: Mapping[str, bytes | OSError]) -> _Key | None:
     for name, data in files.items():
         if isinstance(data, OSError):
             return None
-        digests.append((name, hashlib.sha256(data).hexdigest()))
+        digests.append((name, caches.sha256_hex(data)))
     return _Key(SPEC_CACHE_FORMAT, str(folder), tuple(digests))

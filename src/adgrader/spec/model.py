@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
+
+import msgspec
 
 from ..errors import UsageError
 
@@ -26,8 +27,7 @@ RuleName = Literal["one-line", "max-columns", "no-autodiff", "no-array-literal"]
 RULE_NAMES: tuple[RuleName, ...] = get_args(RuleName)
 
 
-@dataclass(frozen=True)
-class AnswerForm:
+class AnswerForm(msgspec.Struct, frozen=True):
     """How answers of one form are written: what every message and help text says."""
 
     form: Form
@@ -47,8 +47,7 @@ ANSWER_FORMS: dict[Form, AnswerForm] = {
 # ---------------------------------------------------------------- resolved model
 
 
-@dataclass(frozen=True)
-class Input:
+class Input(msgspec.Struct, frozen=True):
     """One argument of a puzzle's `f`: its name, dims, concrete shape and index names."""
 
     name: str
@@ -62,8 +61,7 @@ class Input:
         return math.prod(self.shape)
 
 
-@dataclass(frozen=True)
-class Puzzle:
+class Puzzle(msgspec.Struct, frozen=True):
     """One puzzle: the function, its shapes and givens, and how to sample it."""
 
     id: str
@@ -149,8 +147,7 @@ class Puzzle:
         return text
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(msgspec.Struct, frozen=True):
     """One rule of a set with its severity (and, for `max-columns`, the limit)."""
 
     name: RuleName
@@ -158,8 +155,7 @@ class Rule:
     limit: int | None = None
 
 
-@dataclass(frozen=True)
-class PuzzleSet:
+class PuzzleSet(msgspec.Struct, frozen=True):
     """An ordered list of puzzles sharing rules and defaults."""
 
     id: str
@@ -168,7 +164,7 @@ class PuzzleSet:
     form: Form
     path: str
     puzzles: tuple[Puzzle, ...]
-    rules: tuple[Rule, ...] = field(default_factory=tuple)
+    rules: tuple[Rule, ...] = ()
 
     def get(self, puzzle_id: str) -> Puzzle:
         for p in self.puzzles:

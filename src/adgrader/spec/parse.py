@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from ..errors import Problem, SpecError
+from .load import read_files
 from .model import INPUT_NAMES, RULE_NAMES, Input, Puzzle, PuzzleSet, Rule, rule_name
 from .schema import Where, _RawEntry, _RawPuzzle, _RawSet, problems_in
 
@@ -29,17 +30,6 @@ _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _DEFAULT_BOUNDS = (-0.5, 0.5)
 
 Files = Mapping[str, bytes | OSError]  # a set folder's YAML files by name, as read
-
-
-def read_files(folder: Path) -> dict[str, bytes | OSError]:
-    """Every `*.yaml` file of `folder` by name, its bytes or why they cannot be read."""
-    found: dict[str, bytes | OSError] = {}
-    for path in sorted(folder.glob("*.yaml")):
-        try:
-            found[path.name] = path.read_bytes()
-        except OSError as exc:
-            found[path.name] = exc
-    return found
 
 
 @dataclass
