@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from adgrader.answers.launch import TOKEN_VAR, Child, ColdStart, ForkServer, Launcher
+from adgrader.answers.launch import TOKEN_VAR, ColdStart, ForkServer, Launcher, Started
 
 TESTS = Path(__file__).resolve().parent
 RECORDING_CLI = TESTS / "recording_cli.py"
@@ -39,12 +39,16 @@ class RecordingLauncher:
         if isinstance(self.inner, ForkServer):
             SERVERS.add(self.inner.pid)
 
-    def spawn(self, workdir: Path, requests_fd: int, events_fd: int, output_fd: int) -> Child:
-        child = self.inner.spawn(workdir, requests_fd, events_fd, output_fd)
-        self.tokens.append(child.token)
+    @property
+    def warm(self) -> bool:
+        return self.inner.warm
+
+    def start(self, workdir: Path) -> Started:
+        started = self.inner.start(workdir)
+        self.tokens.append(started.child.token)
         if isinstance(self.inner, ForkServer) and self.inner.token not in self.tokens:
             self.tokens.append(self.inner.token)
-        return child
+        return started
 
     def close(self) -> None:
         pass

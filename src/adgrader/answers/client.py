@@ -128,6 +128,7 @@ class AnswerProcess:
         self._inflight: list[_Request] = []
         (workdir / SUBMISSION_NAME).write_text(setup.source, encoding="utf-8")
         job = protocol.Job(
+            folder=str(workdir),
             submission=SUBMISSION_NAME,
             forms=form_order(setup.form),
             forbid_autodiff=setup.forbid_autodiff,
@@ -281,21 +282,12 @@ class AnswerProcess:
             self.outcomes[request.seq] = outcome
 
     def _spawn(self) -> None:
-        req_r, req_w = os.pipe()
-        evt_r, evt_w = os.pipe()
-        out_r, out_w = os.pipe()
-        try:
-            self._child = self.launcher.spawn(self.workdir, req_r, evt_w, out_w)
-        except BaseException:
-            for fd in (req_w, evt_r, out_r):
-                os.close(fd)
-            raise
-        finally:
-            for fd in (req_r, evt_w, out_w):
-                os.close(fd)
-        os.set_blocking(req_w, False)
-        self._requests_fd = req_w
-        threading.Thread(target=self.output.drain, args=(out_r,), daemon=True).start()
+        started = self.launcher.start(self.workdir)
+        self._child = started.child
+        os.set_blocking(started.requests, False)
+        self._requests_fd = started.requests
+        evt_r = started.events
+        threading.Thread(target=self.output.drain, args=(started.output,), daemon=True).start()
         # at most one event read ahead: what a process sends waits in its pipe, not here
         self._events = queue.Queue(maxsize=1)
         self._stop = threading.Event()
@@ -532,13 +524,14 @@ class AnswerPool:
         return "kernel" if levels == {"kernel"} else "python"
 
 
-def default_processes(puzzles: int, oracle_ready: bool) -> int:
+def default_processes(puzzles: int, oracle_ready: bool, warm: bool) -> int:
     """Two answer processes when each can have a core of its own, else one.
 
-    With the oracle's results already kept, the grading process mostly waits, so two
-    cores are enough; when it must compute the oracle, two answer processes would
-    compete with it for two cores and one is faster (measured with bench/bench.py).
+    A process started cold costs an interpreter and jax's import, most of a second of
+    CPU: a second one pays only with a core for each beside the grading process's.
+    Forked warm, with the oracle's results already kept (the grading process mostly
+    waits), two cores are enough. Measured with bench/bench.py.
     """
     cores = os.cpu_count() or 1
-    spare = cores >= 3 or (cores >= 2 and oracle_ready)
+    spare = cores >= 3 or (cores >= 2 and warm and oracle_ready)
     return 2 if spare and puzzles >= 8 else 1

@@ -10,6 +10,7 @@ folder, output pipe and token, and dies with whoever started it.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import secrets
 import signal
@@ -17,7 +18,7 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -124,16 +125,53 @@ class Child:
         return code
 
 
-class Launcher(Protocol):
-    """Starts answer processes; the descriptors are the child's ends of its pipes."""
+@dataclass
+class Started:
+    """A new answer process and the grading side's ends of its three pipes."""
 
-    def spawn(self, workdir: Path, requests_fd: int, events_fd: int, output_fd: int) -> Child: ...
+    child: Child
+    requests: int  # written to: the job, then requests
+    events: int  # read from: what the process says
+    output: int  # read from: what it prints
+
+
+def with_pipes(spawn: Callable[[int, int, int], Child]) -> Started:
+    """Make the pipes, call `spawn` with the process's ends (requests, events,
+    output), keep ours; the process's ends are closed here whatever happens."""
+    req_r, req_w = os.pipe()
+    evt_r, evt_w = os.pipe()
+    out_r, out_w = os.pipe()
+    try:
+        child = spawn(req_r, evt_w, out_w)
+    except BaseException:
+        for fd in (req_w, evt_r, out_r):
+            os.close(fd)
+        raise
+    finally:
+        for fd in (req_r, evt_w, out_w):
+            os.close(fd)
+    return Started(child, req_w, evt_r, out_r)
+
+
+class Launcher(Protocol):
+    """Starts answer processes, each working in `workdir` once it has read its job;
+    `warm` when starting one costs little (forked with jax imported), not an import."""
+
+    @property
+    def warm(self) -> bool: ...
+
+    def start(self, workdir: Path) -> Started: ...
 
     def close(self) -> None: ...
 
 
 class ColdStart:
     """A fresh `python -I` interpreter per answer process."""
+
+    warm = False
+
+    def start(self, workdir: Path) -> Started:
+        return with_pipes(functools.partial(self.spawn, workdir))
 
     def spawn(self, workdir: Path, requests_fd: int, events_fd: int, output_fd: int) -> Child:
         become_subreaper()
@@ -169,6 +207,8 @@ class ForkServer:
     Thread-safe: one request at a time goes over the socket. The server runs only
     adgrader's code and dies with this process (see `forkserver`).
     """
+
+    warm = True
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
@@ -236,6 +276,9 @@ class ForkServer:
         )
         return reply
 
+    def start(self, workdir: Path) -> Started:
+        return with_pipes(functools.partial(self.spawn, workdir))
+
     def spawn(self, workdir: Path, requests_fd: int, events_fd: int, output_fd: int) -> Child:
         token = secrets.token_hex(8)
         reply = self._ask(protocol.Spawn(str(workdir), token), (requests_fd, events_fd, output_fd))
@@ -257,6 +300,48 @@ class ForkServer:
             os.killpg(self._proc.pid, signal.SIGKILL)
         self._proc.wait()
         kill_strays(self._token)
+
+
+class EarlyStart:
+    """Cold starts, the first begun at once: `check` makes one before it reads the
+    submission, so that the interpreter and jax load while the grading side reads,
+    checks and samples (an answer process imports jax before it reads its job, and
+    then works in the folder the job names). Unused, it is killed at `close`.
+    """
+
+    warm = False
+
+    def __init__(self, folder: Path) -> None:
+        self._cold = ColdStart()
+        self._ahead: Started | None = self._cold.start(folder)
+
+    def start(self, workdir: Path) -> Started:
+        ahead, self._ahead = self._ahead, None
+        return ahead if ahead is not None else self._cold.start(workdir)
+
+    def close(self) -> None:
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None:
+            ahead.child.kill()
+            for fd in (ahead.requests, ahead.events, ahead.output):
+                os.close(fd)
+
+
+@contextlib.contextmanager
+def started_early(ahead: bool = True) -> Iterator[Launcher]:
+    """An `EarlyStart` in a folder of its own (or, not `ahead`, plain cold starts);
+    leaving kills what is still unused."""
+    from .folders import job_folder
+
+    if not ahead:
+        yield ColdStart()
+        return
+    with job_folder() as folder:
+        launcher = EarlyStart(folder)
+        try:
+            yield launcher
+        finally:
+            launcher.close()
 
 
 def warm_launcher(folder: Path) -> Launcher:

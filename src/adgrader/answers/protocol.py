@@ -156,7 +156,8 @@ class ResourceLimits(msgspec.Struct, frozen=True):
 class Job(msgspec.Struct, frozen=True):
     """The first message an answer process reads: what to load and how to run it."""
 
-    submission: str  # the submission's copy, inside the answer process's folder
+    folder: str  # the answer process's folder (absolute): it works and writes only there
+    submission: str  # the submission's copy, inside that folder
     forms: tuple[str, ...]  # answer forms in the order they are looked for
     forbid_autodiff: bool
     jail: bool  # jail the process with the kernel's mechanisms (Linux)

@@ -2,9 +2,10 @@
 
 This runs only in the child interpreter that `launch` starts (fresh, or forked from
 the fork server); the grading process never imports it. In order, before any
-submission code runs: die with the parent, read the job, set resource limits, enter
-the kernel's jail (Linux), start jax's backend (its threads inherit the jail), put
-up the Python guards, say `Ready`. Then load the submission (`Loaded`) and answer
+submission code runs: die with the parent, import jax (a process started ahead of
+its job does this meanwhile), read the job, move to the job's folder, set resource
+limits, enter the kernel's jail (Linux), start jax's backend (its threads inherit
+the jail), put up the Python guards, say `Ready`. Then load the submission (`Loaded`) and answer
 one `Eval` at a time with a `Result` (see `protocol`).
 """
 
@@ -36,15 +37,18 @@ class Worker:
         protocol.write_frame(self.events_fd, protocol.fit(event))
 
     def start(self, parent_pid: int) -> tuple[protocol.Job, Any, protocol.Ready]:
-        """Everything before the submission: limits, jail, jax's backend, guards."""
+        """Everything before the submission: jax, the job, its folder, limits, jail,
+        jax's backend, guards. jax is imported first, before the jail (importing reads
+        many files and starts no thread) and before the job, so that a process started
+        ahead of its job imports it meanwhile."""
+        jax = import_jax()
         job = protocol.job_decoder.decode(self.requests.read())
-        jax = import_jax()  # before the jail: importing reads many files and starts no thread
+        workdir = enter_folder(job.folder)
         guard.limit_resources(
             memory_bytes=job.limits.memory_mb * 1024 * 1024,
             cpu_seconds=job.limits.cpu_seconds,
             file_bytes=job.limits.file_mb * 1024 * 1024,
         )
-        workdir = Path.cwd()
         if job.jail:
             isolation = jail.enter(*jail.answer_paths(workdir), parent_pid=parent_pid)
         else:
@@ -151,11 +155,22 @@ class Worker:
 
 
 def import_jax() -> Any:
-    """jax, imported (already, when forked from the fork server), its backend not started."""
+    """jax, imported (already, when forked from the fork server), its backend not
+    started, with what it would import lazily while answers run (see `warm`)."""
     os.environ.setdefault("JAX_PLATFORMS", "cpu")
     import jax
 
+    from . import warm
+
+    warm.import_ahead()
     return jax
+
+
+def enter_folder(folder: str) -> Path:
+    """Work in the job's folder: the current folder, home and temporary folder."""
+    os.chdir(folder)
+    os.environ.update({"HOME": folder, "TMPDIR": folder})
+    return Path.cwd()
 
 
 def start_backend(jax: Any) -> None:

@@ -24,6 +24,7 @@ from .base import (
     progress_bar,
     puzzle_option,
     puzzles_option,
+    regular_file,
     screen,
     seed_option,
     set_option,
@@ -101,13 +102,16 @@ def check(
     Exit status: 0 every puzzle passed, 1 some did not (or the file cannot be
     loaded), 2 a usage, isolation or puzzle-file error.
     """
+    from ..answers.launch import started_early
     from ..grading.stages import grade_submission
 
-    sub, pset, why = submission_set(submission, set_name, puzzles_dir)
     if output and not Path(output).resolve().parent.is_dir():
         raise UsageError(f"cannot write {output!r}: its folder does not exist")
     options = grading_options(seed, points, strict, puzzle_ids, timeout, require_isolation)
-    report = grade_submission(sub, pset, options, set_note=why)
+    # an answer process loads jax while the file is read here (unless it is no file)
+    with started_early(ahead=regular_file(submission)) as launcher:
+        sub, pset, why = submission_set(submission, set_name, puzzles_dir)
+        report = grade_submission(sub, pset, options, launcher, set_note=why)
     from .. import report as views
     from ..report import text
 

@@ -251,7 +251,8 @@ def run_answers(
 ) -> Ran:
     """Stages 3 to 5 for the puzzles that need running."""
     oracle_ready = caches.oracle_ready(selection, seed, options.points)
-    processes = options.processes or default_processes(len(selection), oracle_ready)
+    launcher = launcher or ColdStart()
+    processes = options.processes or default_processes(len(selection), oracle_ready, launcher.warm)
     setup = Setup(
         source=sub.source,
         form=pset.form,
@@ -262,7 +263,7 @@ def run_answers(
     )
     with (
         job_folder() as tmp,  # removed however deep or odd what the answers left there is
-        AnswerPool(setup, selection, tmp, launcher or ColdStart(), processes) as pool,
+        AnswerPool(setup, selection, tmp, launcher, processes) as pool,
     ):
         samples, outcomes = answer_and_sample(pool, selection, seed, options.points, oracle_ready)
         isolation = pool.isolation

@@ -1,0 +1,80 @@
+"""Starting answer processes ahead of their job: `check` starts one before it reads the
+submission; the process imports jax meanwhile, then works in the folder its job names."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from adgrader.answers.launch import ColdStart, EarlyStart, Started, started_early
+from adgrader.grading.stages import grade_source
+from adgrader.options import Options
+from adgrader.spec import load_set
+
+from .hostile_tools import carrying
+
+# An answer that is right only where the process works in the folder its job named
+# (`answers0` of the submission's job folder), with its home and temporary folder there.
+IN_ITS_FOLDER = """
+import os
+import jax.numpy as jnp
+
+def jac_neg(x):
+    here = os.getcwd()
+    assert os.path.basename(here) == "answers0", here
+    assert os.environ["HOME"] == here and os.environ["TMPDIR"] == here
+    return {sign} * jnp.eye(x.shape[0])
+"""
+
+
+def finish(started: Started) -> None:
+    started.child.kill()
+    for fd in (started.requests, started.events, started.output):
+        os.close(fd)
+
+
+def test_the_first_start_gets_the_process_started_ahead_the_next_start_cold(
+    tmp_path: Path,
+) -> None:
+    early = tmp_path / "early"
+    early.mkdir()
+    launcher = EarlyStart(early)
+    ahead = launcher._ahead
+    assert ahead is not None and not launcher.warm
+    first = launcher.start(tmp_path)
+    second = launcher.start(tmp_path)
+    try:
+        assert first is ahead
+        assert second.child.pid != first.child.pid
+    finally:
+        finish(first)
+        finish(second)
+        launcher.close()
+    assert carrying([first.child.token, second.child.token]) == []
+
+
+def test_a_process_started_ahead_and_never_used_is_killed_on_leaving() -> None:
+    with started_early() as launcher:
+        assert isinstance(launcher, EarlyStart)
+        ahead = launcher._ahead
+        assert ahead is not None
+    assert carrying([ahead.child.token]) == []
+    with pytest.raises(ChildProcessError):
+        os.waitpid(ahead.child.pid, os.WNOHANG)  # reaped, not left a zombie
+
+
+def test_nothing_is_started_ahead_when_not_asked() -> None:
+    with started_early(ahead=False) as launcher:
+        assert isinstance(launcher, ColdStart)
+
+
+@pytest.mark.parametrize(("sign", "status"), [("-1.0", "passed"), ("1.0", "failed")])
+def test_a_process_started_ahead_grades_in_the_folder_its_job_names(sign: str, status: str) -> None:
+    pset = load_set("jax")
+    with started_early() as launcher:
+        report = grade_source(
+            IN_ITS_FOLDER.format(sign=sign), "ahead.py", pset, Options(puzzles=("neg",)), launcher
+        )
+    assert [(p.id, p.status) for p in report.puzzles] == [("neg", status)], report.puzzles
