@@ -27,6 +27,7 @@ def main() -> None:
     path, set_name = Path(sys.argv[1]).resolve(), (sys.argv[2] if len(sys.argv) > 2 else "jax")
     pset = load_set(set_name)
     job = protocol.Job(
+        folder=str(path.parent),
         submission=str(path),
         forms=form_order(pset.form),
         forbid_autodiff=False,

@@ -111,3 +111,40 @@ def test_results_are_kept_on_disk_and_a_broken_file_is_recomputed(
     assert caches.results_path(puzzle, 6, 2) != path  # another seed, another file
     path.write_bytes(b"not an npz")
     assert oracle._load(path, puzzle, 2) is None
+
+
+@pytest.mark.parametrize(("set_name", "puzzle_id"), [("jax", "sort"), ("jax", "conv1d")])
+def test_the_expected_vjp_and_value_are_jaxs_own(
+    set_name: str, puzzle_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`g` contracted with the Jacobian is what `jax.vjp` gives, at every point."""
+    from adgrader.spec.scope import names_of
+
+    monkeypatch.setenv("ADGRADER_NO_CACHE", "1")
+    puzzle = load_set(set_name).get(puzzle_id)
+    jax = oracle.init_jax()
+    f = names_of(puzzle, jax)["f"]
+    found = oracle.compute_sample(puzzle, 3, 2)
+    for point, expected in zip(found.points, found.expected, strict=True):
+        args = [point[n] for n in puzzle.arg_names]
+        value, pullback = jax.vjp(f, *args)
+        np.testing.assert_allclose(expected.value, value, rtol=0, atol=1e-15)
+        for name, vjp in zip(puzzle.arg_names, pullback(point["g"]), strict=True):
+            assert expected.vjp[name].shape == vjp.shape
+            np.testing.assert_allclose(expected.vjp[name], vjp, rtol=1e-12, atol=1e-15)
+
+
+def test_building_ahead_leaves_a_broken_puzzle_to_be_reported_in_its_turn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ADGRADER_NO_CACHE", "1")
+    broken = tiny(tmp_path, "too_long", "np.concatenate([x, x])")
+    cumsum = load_set("jax").get("cumsum")
+    oracle.build_ahead([broken, cumsum], 2)  # no error here
+    assert (caches.spec_key(cumsum), 2) in oracle._ORACLES
+    assert (caches.spec_key(broken), 2) not in oracle._ORACLES
+    assert np.array_equal(
+        oracle.compute_sample(cumsum, 0, 2).expected[0].jac["x"], np.tril(np.ones((10, 10))) / 20
+    )
+    with pytest.raises(SpecError, match="declares"):
+        oracle.compute_sample(broken, 0, 2)

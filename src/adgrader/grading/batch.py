@@ -234,6 +234,7 @@ def grade_many(
     from . import oracle
 
     for pset in sets:  # once, before the workers share it
+        oracle.prepare(pset.select(options.puzzles), options.seed, options.points)
         for p in pset.select(options.puzzles):
             oracle.sample(p, options.seed, options.points)
     with tempfile.TemporaryDirectory(prefix="adgrader-batch-") as tmp:

@@ -1,19 +1,26 @@
 """The oracle: float64 `jax.jacfwd` of a puzzle's own `f`, checked against finite differences.
 
 This is the only module of the grading side that imports jax, and it does so lazily.
-Each puzzle compiles one jitted function that, for a batch of points, returns the
-Jacobians and central finite differences; a point where the two disagree sits on a
-kink or a tie and is redrawn. The same function gives `f` at the point and `jax.vjp`
-of `f` with the point's upstream gradient `g`, what a backward answer must return.
+Each puzzle compiles one function that, for a batch of points, returns the Jacobians,
+`f` itself and central finite differences; a point where the Jacobians and the
+differences disagree sits on a kink or a tie and is redrawn. What a backward answer
+must return, the vector-Jacobian product with the point's upstream gradient `g`, is
+`g` contracted with the Jacobian: what `jax.vjp` computes (jax's reverse mode is the
+transpose of its forward rules), without tracing and compiling it a second time.
+
+Compiling is most of a first run's time and XLA does it without Python's lock, so
+`prepare` traces every puzzle here while a thread compiles the ones already traced.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,14 +56,16 @@ def init_jax(cache: Path | None = None) -> Any:
 
 @dataclass
 class Oracle:
-    """The expected Jacobians of one puzzle at sampled points."""
+    """The expected Jacobians of one puzzle at sampled points: a function compiled for
+    batches of `batch` points (compiled by a thread; `evaluate` waits for it)."""
 
     puzzle: Puzzle
     batch: int
-    _fn: Callable[..., Any]
+    _compiled: Future[Any]
 
     @classmethod
     def build(cls, puzzle: Puzzle, batch: int) -> Oracle:
+        """Trace and lower the puzzle's function here; compile it in the background."""
         jax = init_jax()
         jnp = jax.numpy
         try:
@@ -71,10 +80,12 @@ class Oracle:
         argnums = tuple(range(len(puzzle.inputs)))
         out_shape = puzzle.out_shape
 
-        def one_point(g: Any, *args: Any) -> tuple[Any, Any, Any, Any]:
-            jacs = jax.jacfwd(f, argnums=argnums)(*args)
-            value, pullback = jax.vjp(f, *args)
-            vjps = pullback(g)
+        def with_value(*args: Any) -> tuple[Any, Any]:
+            out = f(*args)
+            return out, out
+
+        def one_point(*args: Any) -> tuple[Any, Any, Any]:
+            jacs, value = jax.jacfwd(with_value, argnums=argnums, has_aux=True)(*args)
             fds = []
             for k, a in enumerate(args):
                 basis = (jnp.eye(a.size, dtype=a.dtype) * FD_STEP).reshape((a.size, *a.shape))
@@ -84,9 +95,16 @@ class Oracle:
 
                 diff = (jax.vmap(moved)(basis) - jax.vmap(moved)(-basis)) / (2 * FD_STEP)
                 fds.append(jnp.moveaxis(diff, 0, -1).reshape(out_shape + a.shape))
-            return jacs, tuple(fds), value, vjps
+            return jacs, tuple(fds), value
 
-        return cls(puzzle, batch, jax.jit(jax.vmap(one_point)))
+        specs = [jax.ShapeDtypeStruct((batch, *i.shape), jnp.float64) for i in puzzle.inputs]
+        try:
+            lowered = jax.jit(jax.vmap(one_point)).trace(*specs).lower()
+        except Exception as exc:
+            raise SpecError(
+                [Problem(puzzle.source, None, f"f fails on sample inputs: {exc}", ("f",))]
+            ) from exc
+        return cls(puzzle, batch, _compiler().submit(lowered.compile))
 
     def evaluate(self, points: list[Point]) -> list[Expected]:
         """What is expected at each point, and whether finite differences agree there."""
@@ -95,9 +113,9 @@ class Oracle:
         found: list[Expected] = []
         for start in range(0, len(padded), self.batch):
             chunk = padded[start : start + self.batch]
-            args = [np.stack([p[n] for p in chunk]) for n in ("g", *names)]
+            args = [np.stack([p[n] for p in chunk]).astype(np.float64) for n in names]
             try:
-                got, fds, values, vjps = self._fn(*args)
+                got, fds, values = self._compiled.result()(*args)
             except Exception as exc:
                 raise SpecError(
                     [Problem(self.puzzle.source, None, f"f fails on sample inputs: {exc}", ("f",))]
@@ -105,18 +123,30 @@ class Oracle:
             got = [np.asarray(g) for g in got]
             fds = [np.asarray(d) for d in fds]
             values = np.asarray(values)
-            vjps = [np.asarray(v) for v in vjps]
-            for k in range(len(chunk)):
+            for k, point in enumerate(chunk):
                 jac = {n: got[j][k] for j, n in enumerate(names)}
+                g = point["g"]
                 found.append(
                     Expected(
                         jac=jac,
                         value=values[k],
-                        vjp={n: vjps[j][k] for j, n in enumerate(names)},
+                        vjp={n: np.tensordot(g, jac[n], axes=g.ndim) for n in names},
                         agrees=all(_close(fds[j][k], jac[n]) for j, n in enumerate(names)),
                     )
                 )
         return found[: len(points)]
+
+
+_COMPILER: ThreadPoolExecutor | None = None
+
+
+def _compiler() -> ThreadPoolExecutor:
+    """The thread that compiles oracles while the next puzzle is traced: one is enough
+    to keep up with tracing, and leaves the other cores to the answer processes."""
+    global _COMPILER
+    if _COMPILER is None:
+        _COMPILER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="adgrader-oracle")
+    return _COMPILER
 
 
 def _check_output(puzzle: Puzzle, f: Callable[..., Any], jax: Any) -> None:
@@ -192,6 +222,36 @@ KEPT_SAMPLES = 512
 _LOCK = threading.Lock()  # threads grading side by side share the oracle
 
 
+def prepare(puzzles: Sequence[Puzzle], seed: int, k: int) -> None:
+    """Build the oracles of the puzzles whose results at these points are not known
+    yet (see `build_ahead`), so that `sample` finds them compiled or compiling."""
+    with _LOCK:
+        unknown = [
+            p
+            for p in puzzles
+            if (caches.spec_key(p), seed, k) not in _SAMPLES
+            and not caches.oracle_ready([p], seed, k)
+        ]
+    build_ahead(unknown, k)
+
+
+def build_ahead(puzzles: Sequence[Puzzle], k: int) -> None:
+    """Build each puzzle's oracle for `k` points, one after the other: each compiles in
+    the background while the next is traced. One that cannot be built is left for
+    `sample` or `compute_sample` to report, in its turn."""
+    with _LOCK:
+        for puzzle in puzzles:
+            with contextlib.suppress(SpecError):
+                _oracle(puzzle, k)
+
+
+def _oracle(puzzle: Puzzle, k: int) -> Oracle:
+    okey = (caches.spec_key(puzzle), max(k, 1))
+    if okey not in _ORACLES:
+        _ORACLES[okey] = Oracle.build(puzzle, batch=max(k, 1))
+    return _ORACLES[okey]
+
+
 def sample(puzzle: Puzzle, seed: int, k: int) -> Sample:
     """Grade points and their expected Jacobians, redrawing points at kinks or ties.
 
@@ -262,10 +322,7 @@ def _load(path: Path, puzzle: Puzzle, k: int) -> Sample | None:
 def compute_sample(puzzle: Puzzle, seed: int, k: int) -> Sample:
     """`sample` without any cache: what `validate` runs to check a puzzle afresh."""
     points, draws = _draw(puzzle, seed, k)
-    okey = (caches.spec_key(puzzle), max(k, 1))
-    if okey not in _ORACLES:
-        _ORACLES[okey] = Oracle.build(puzzle, batch=max(k, 1))
-    oracle = _ORACLES[okey]
+    oracle = _oracle(puzzle, k)
     expected = oracle.evaluate(points)
     redrawn: set[int] = set()
     for _ in range(MAX_REDRAWS):

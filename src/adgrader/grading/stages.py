@@ -327,6 +327,7 @@ def answer_and_sample(
         found = pool.finish()
         return samples, {p.id: found[asked[p.id]] for p in selection}
     first = {p.id: pool.request(p.id, oracle.first_points(p, seed, points)) for p in selection}
+    oracle.prepare(selection, seed, points)
     samples = {p.id: oracle.sample(p, seed, points) for p in selection}
     again = {
         p.id: pool.request(p.id, [samples[p.id].points[i] for i in samples[p.id].redrawn])
