@@ -55,8 +55,14 @@ JAX_ORACLE = "jax-oracle-2"  # `jax-oracle` was written while answers were not j
 
 
 def sha256_hex(data: bytes) -> str:
-    """SHA-256 of `data`, in hex, from Python's own implementation when it has one:
-    hashlib loads OpenSSL, which costs `adgrader list` a tenth of its time."""
+    """SHA-256 of `data`, in hex."""
+    return str(_sha256()(data).hexdigest())
+
+
+@functools.cache
+def _sha256() -> Any:
+    """Python's own SHA-256 when it has one: hashlib loads OpenSSL, which costs
+    `adgrader list` a tenth of its time."""
     try:
         from _sha2 import sha256  # type: ignore[import-not-found,unused-ignore]  # 3.12+
     except ImportError:
@@ -64,7 +70,7 @@ def sha256_hex(data: bytes) -> str:
             from _sha256 import sha256  # type: ignore[import-not-found,no-redef,unused-ignore]
         except ImportError:
             from hashlib import sha256
-    return str(sha256(data).hexdigest())
+    return sha256
 
 
 def cache_dir(kind: str) -> Path:

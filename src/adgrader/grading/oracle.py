@@ -1,8 +1,10 @@
 """The oracle: float64 `jax.jacfwd` of a puzzle's own `f`, checked against finite differences.
 
 This is the only module of the grading side that imports jax, and it does so lazily.
-Each puzzle compiles one function that, for a batch of points, returns the Jacobians,
-`f` itself and central finite differences; a point where the Jacobians and the
+Each puzzle compiles one function that, at a point, returns the Jacobians, `f`
+itself and central finite differences (one point at a time: batching the points
+would add a layer to every traced operation and cost more to trace and compile than
+the calls it saves); a point where the Jacobians and the
 differences disagree sits on a kink or a tie and is redrawn. What a backward answer
 must return, the vector-Jacobian product with the point's upstream gradient `g`, is
 `g` contracted with the Jacobian: what `jax.vjp` computes (jax's reverse mode is the
@@ -56,15 +58,14 @@ def init_jax(cache: Path | None = None) -> Any:
 
 @dataclass
 class Oracle:
-    """The expected Jacobians of one puzzle at sampled points: a function compiled for
-    batches of `batch` points (compiled by a thread; `evaluate` waits for it)."""
+    """The expected Jacobians of one puzzle at sampled points (its function compiled by
+    a thread; `evaluate` waits for it)."""
 
     puzzle: Puzzle
-    batch: int
     _compiled: Future[Any]
 
     @classmethod
-    def build(cls, puzzle: Puzzle, batch: int) -> Oracle:
+    def build(cls, puzzle: Puzzle) -> Oracle:
         """Trace and lower the puzzle's function here; compile it in the background."""
         jax = init_jax()
         jnp = jax.numpy
@@ -97,44 +98,40 @@ class Oracle:
                 fds.append(jnp.moveaxis(diff, 0, -1).reshape(out_shape + a.shape))
             return jacs, tuple(fds), value
 
-        specs = [jax.ShapeDtypeStruct((batch, *i.shape), jnp.float64) for i in puzzle.inputs]
+        specs = [jax.ShapeDtypeStruct(i.shape, jnp.float64) for i in puzzle.inputs]
         try:
-            lowered = jax.jit(jax.vmap(one_point)).trace(*specs).lower()
+            lowered = jax.jit(one_point).trace(*specs).lower()
         except Exception as exc:
             raise SpecError(
                 [Problem(puzzle.source, None, f"f fails on sample inputs: {exc}", ("f",))]
             ) from exc
-        return cls(puzzle, batch, _compiler().submit(lowered.compile))
+        return cls(puzzle, _compiler().submit(lowered.compile))
 
     def evaluate(self, points: list[Point]) -> list[Expected]:
         """What is expected at each point, and whether finite differences agree there."""
         names = self.puzzle.arg_names
-        padded = points + [points[-1]] * (-len(points) % self.batch)
         found: list[Expected] = []
-        for start in range(0, len(padded), self.batch):
-            chunk = padded[start : start + self.batch]
-            args = [np.stack([p[n] for p in chunk]).astype(np.float64) for n in names]
+        for point in points:
+            args = [np.asarray(point[n], dtype=np.float64) for n in names]
             try:
-                got, fds, values = self._compiled.result()(*args)
+                jacs, fds, value = self._compiled.result()(*args)
             except Exception as exc:
                 raise SpecError(
                     [Problem(self.puzzle.source, None, f"f fails on sample inputs: {exc}", ("f",))]
                 ) from exc
-            got = [np.asarray(g) for g in got]
-            fds = [np.asarray(d) for d in fds]
-            values = np.asarray(values)
-            for k, point in enumerate(chunk):
-                jac = {n: got[j][k] for j, n in enumerate(names)}
-                g = point["g"]
-                found.append(
-                    Expected(
-                        jac=jac,
-                        value=values[k],
-                        vjp={n: np.tensordot(g, jac[n], axes=g.ndim) for n in names},
-                        agrees=all(_close(fds[j][k], jac[n]) for j, n in enumerate(names)),
-                    )
+            jac = {n: np.asarray(j) for n, j in zip(names, jacs, strict=True)}
+            g = point["g"]
+            found.append(
+                Expected(
+                    jac=jac,
+                    value=np.asarray(value),
+                    vjp={n: np.tensordot(g, jac[n], axes=g.ndim) for n in names},
+                    agrees=all(
+                        _close(np.asarray(d), jac[n]) for d, n in zip(fds, names, strict=True)
+                    ),
                 )
-        return found[: len(points)]
+            )
+        return found
 
 
 _COMPILER: ThreadPoolExecutor | None = None
@@ -214,7 +211,7 @@ def _draw(puzzle: Puzzle, seed: int, k: int) -> tuple[list[Point], Draws]:
     return points, draws
 
 
-_ORACLES: dict[tuple[str, int], Oracle] = {}
+_ORACLES: dict[str, Oracle] = {}  # by the puzzle's spec key
 # Samples kept in memory, the most recently used last: a batch or a watch grades the
 # same puzzles many times; a long-lived grader given many seeds keeps only the newest.
 _SAMPLES: OrderedDict[tuple[str, int, int], Sample] = OrderedDict()
@@ -232,24 +229,24 @@ def prepare(puzzles: Sequence[Puzzle], seed: int, k: int) -> None:
             if (caches.spec_key(p), seed, k) not in _SAMPLES
             and not caches.oracle_ready([p], seed, k)
         ]
-    build_ahead(unknown, k)
+    build_ahead(unknown)
 
 
-def build_ahead(puzzles: Sequence[Puzzle], k: int) -> None:
-    """Build each puzzle's oracle for `k` points, one after the other: each compiles in
-    the background while the next is traced. One that cannot be built is left for
-    `sample` or `compute_sample` to report, in its turn."""
+def build_ahead(puzzles: Sequence[Puzzle]) -> None:
+    """Build each puzzle's oracle, one after the other: each compiles in the background
+    while the next is traced. One that cannot be built is left for `sample` or
+    `compute_sample` to report, in its turn."""
     with _LOCK:
         for puzzle in puzzles:
             with contextlib.suppress(SpecError):
-                _oracle(puzzle, k)
+                _oracle(puzzle)
 
 
-def _oracle(puzzle: Puzzle, k: int) -> Oracle:
-    okey = (caches.spec_key(puzzle), max(k, 1))
-    if okey not in _ORACLES:
-        _ORACLES[okey] = Oracle.build(puzzle, batch=max(k, 1))
-    return _ORACLES[okey]
+def _oracle(puzzle: Puzzle) -> Oracle:
+    key = caches.spec_key(puzzle)
+    if key not in _ORACLES:
+        _ORACLES[key] = Oracle.build(puzzle)
+    return _ORACLES[key]
 
 
 def sample(puzzle: Puzzle, seed: int, k: int) -> Sample:
@@ -322,7 +319,7 @@ def _load(path: Path, puzzle: Puzzle, k: int) -> Sample | None:
 def compute_sample(puzzle: Puzzle, seed: int, k: int) -> Sample:
     """`sample` without any cache: what `validate` runs to check a puzzle afresh."""
     points, draws = _draw(puzzle, seed, k)
-    oracle = _oracle(puzzle, k)
+    oracle = _oracle(puzzle)
     expected = oracle.evaluate(points)
     redrawn: set[int] = set()
     for _ in range(MAX_REDRAWS):
