@@ -39,35 +39,44 @@ def set_table(pset: PuzzleSet, report: Report | None = None) -> Text:
     """
     verdicts = {p.id: p for p in report.puzzles} if report is not None else {}
     head = ["#", "id", "title", "shapes"] + (["status"] if report is not None else [])
-    rows: list[list[Text]] = []
+    rows: list[list[Cell]] = []
     for p in pset.puzzles:
-        cells = [Text(str(p.number), style="dim"), Text(p.id, style="bold"), Text(p.title)]
-        cells.append(Text(shapes(p)))
+        cells: list[Cell] = [(str(p.number), "dim"), (p.id, "bold"), (p.title, ""), (shapes(p), "")]
         if report is not None:
-            from .text import status_text
+            from ..result import VERDICTS
 
-            cells.append(status_text(verdicts[p.id].status))
+            verdict = VERDICTS[verdicts[p.id].status]
+            cells.append((verdict.label, verdict.style))
         rows.append(cells)
-    widths = [max(len(h), *(len(r[k]) for r in rows)) for k, h in enumerate(head)]
-    out = Text(f"{pset.id} · {pset.title}", style="bold")
+    widths = [max(len(h), *(len(r[k][0]) for r in rows)) for k, h in enumerate(head)]
+    out = Text()
+    out.append(f"{pset.id} · {pset.title}", style="bold")
     out.append("\n\n")
-    out.append_text(_line([Text(h, style="bold") for h in head], widths))
+    _line(out, [(h, "bold") for h in head], widths)
     out.append("\n " + "─" * (sum(widths) + 3 * (len(widths) - 1)) + " ")
     for cells in rows:
         out.append("\n")
-        out.append_text(_line(cells, widths))
+        _line(out, cells, widths)
     return out
 
 
-def _line(cells: list[Text], widths: list[int]) -> Text:
-    """One row: the number right-aligned, the rest left, three spaces between."""
-    line = Text(" ")
-    for k, (cell, width) in enumerate(zip(cells, widths, strict=True)):
-        if k:
-            line.append("   ")
-        pad = " " * (width - len(cell))
-        line.append_text(Text(pad) + cell if k == 0 else cell + Text(pad))
-    return line + Text(" ")
+Cell = tuple[str, str]  # text, style
+
+
+def _line(out: Text, cells: list[Cell], widths: list[int]) -> None:
+    """Append one row: the number right-aligned, the rest left, three spaces between
+    (plain strings with styles: a Text per cell cost most of `list`'s drawing)."""
+    out.append(" ")
+    for k, ((text, style), width) in enumerate(zip(cells, widths, strict=True)):
+        pad = " " * (width - len(text))
+        if k == 0:
+            out.append(pad)
+            out.append(text, style=style or None)
+        else:
+            out.append("   ")
+            out.append(text, style=style or None)
+            out.append(pad)
+    out.append(" ")
 
 
 def render(sets: list[PuzzleSet], console: Console, report: Report | None = None) -> None:
