@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from adgrader.answers import launch
 from adgrader.answers.launch import ColdStart, EarlyStart, Started, started_early
 from adgrader.grading.stages import grade_source
 from adgrader.options import Options
@@ -38,9 +39,7 @@ def finish(started: Started) -> None:
 def test_the_first_start_gets_the_process_started_ahead_the_next_start_cold(
     tmp_path: Path,
 ) -> None:
-    early = tmp_path / "early"
-    early.mkdir()
-    launcher = EarlyStart(early)
+    launcher = EarlyStart()
     ahead = launcher._ahead
     assert ahead is not None and not launcher.warm
     first = launcher.start(tmp_path)
@@ -78,3 +77,17 @@ def test_a_process_started_ahead_grades_in_the_folder_its_job_names(sign: str, s
             IN_ITS_FOLDER.format(sign=sign), "ahead.py", pset, Options(puzzles=("neg",)), launcher
         )
     assert [(p.id, p.status) for p in report.puzzles] == [("neg", status)], report.puzzles
+
+
+def test_a_head_start_is_claimed_by_the_check_that_follows_or_killed() -> None:
+    launch.head_start()
+    claimed = launch._HEAD_START[0]
+    with started_early() as launcher:
+        assert launcher is claimed
+    assert not launch._HEAD_START
+    launch.head_start()  # and a check of something that is no file: nothing runs
+    ahead = launch._HEAD_START[0]._ahead
+    assert ahead is not None
+    with started_early(ahead=False) as launcher:
+        assert isinstance(launcher, ColdStart)
+    assert not launch._HEAD_START and carrying([ahead.child.token]) == []

@@ -1,5 +1,29 @@
-"""`python -m adgrader` runs the command line."""
+"""The `adgrader` command (also `python -m adgrader`).
 
-from adgrader.cli import main
+`check FILE` starts its answer process before anything else is imported: the process
+loads jax (most of a second) while this one loads the command line, reads the file and
+draws the points. Any other command goes straight to the command line.
+"""
 
-main()
+from __future__ import annotations
+
+import sys
+
+
+def run() -> None:
+    """The console script's entry point."""
+    args = sys.argv[1:]
+    if args[:1] == ["check"]:
+        from .files import regular_file
+
+        if any(regular_file(arg) for arg in args[1:]):
+            from .answers.launch import head_start
+
+            head_start()
+    from .cli import main
+
+    main()
+
+
+if __name__ == "__main__":
+    run()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 from pathlib import Path
 
 
@@ -31,3 +32,11 @@ def write_atomically(path: Path, data: bytes | str) -> None:
         with contextlib.suppress(OSError):
             partial.unlink()
         raise
+
+
+def regular_file(path: str) -> bool:
+    """Whether `path` is a regular file itself (not a link, FIFO or device)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False

@@ -21,10 +21,12 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from . import protocol
 
 from ..xla import quick_compile
-from . import protocol
 
 STARTUP_TIMEOUT = 120.0
 SERVER_TIMEOUT = 30.0  # for the fork server to fork or reap one answer process
@@ -260,6 +262,8 @@ class ForkServer:
     def _ask(
         self, request: protocol.ServerRequest, fds: tuple[int, ...] = ()
     ) -> protocol.ServerReply:
+        from . import protocol
+
         with self._lock:
             # The server only forks and reaps: a reply slower than this means it is
             # stuck, and the answer process is then graded as not started.
@@ -280,6 +284,8 @@ class ForkServer:
         return with_pipes(functools.partial(self.spawn, workdir))
 
     def spawn(self, workdir: Path, requests_fd: int, events_fd: int, output_fd: int) -> Child:
+        from . import protocol
+
         token = secrets.token_hex(8)
         reply = self._ask(protocol.Spawn(str(workdir), token), (requests_fd, events_fd, output_fd))
         if not isinstance(reply, protocol.Spawned):
@@ -303,45 +309,71 @@ class ForkServer:
 
 
 class EarlyStart:
-    """Cold starts, the first begun at once: `check` makes one before it reads the
-    submission, so that the interpreter and jax load while the grading side reads,
-    checks and samples (an answer process imports jax before it reads its job, and
-    then works in the folder the job names). Unused, it is killed at `close`.
+    """Cold starts, the first begun at once, in a folder of its own: `check` makes one
+    before it reads the submission, so that the interpreter and jax load while the
+    grading side reads, checks and samples (an answer process imports jax before it
+    reads its job, and then works in the folder the job names). What is unused is
+    killed at `close`, and the folder removed.
     """
 
     warm = False
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self) -> None:
+        import tempfile
+
+        self._folder = Path(tempfile.mkdtemp(prefix="adgrader-"))
         self._cold = ColdStart()
-        self._ahead: Started | None = self._cold.start(folder)
+        self._ahead: Started | None = self._cold.start(self._folder)
 
     def start(self, workdir: Path) -> Started:
         ahead, self._ahead = self._ahead, None
         return ahead if ahead is not None else self._cold.start(workdir)
 
     def close(self) -> None:
+        from .folders import remove_tree
+
         ahead, self._ahead = self._ahead, None
         if ahead is not None:
             ahead.child.kill()
             for fd in (ahead.requests, ahead.events, ahead.output):
                 os.close(fd)
+        remove_tree(self._folder)
+
+
+_HEAD_START: list[EarlyStart] = []  # started by `head_start`, not yet claimed
+
+
+def head_start() -> None:
+    """Start an answer process now, for a `check` whose command line is not even
+    parsed yet (see `adgrader.__main__`): `started_early` claims it, and if nothing
+    does, it is killed when this process exits."""
+    if not _HEAD_START:
+        import atexit
+
+        _HEAD_START.append(EarlyStart())
+        atexit.register(_unclaimed)
+
+
+def _unclaimed() -> None:
+    while _HEAD_START:
+        _HEAD_START.pop().close()
 
 
 @contextlib.contextmanager
 def started_early(ahead: bool = True) -> Iterator[Launcher]:
-    """An `EarlyStart` in a folder of its own (or, not `ahead`, plain cold starts);
-    leaving kills what is still unused."""
-    from .folders import job_folder
-
+    """An `EarlyStart` (the one `head_start` made, else a new one), or, not `ahead`,
+    plain cold starts; leaving kills what is still unused."""
+    early = _HEAD_START.pop() if _HEAD_START else None
     if not ahead:
+        if early is not None:
+            early.close()
         yield ColdStart()
         return
-    with job_folder() as folder:
-        launcher = EarlyStart(folder)
-        try:
-            yield launcher
-        finally:
-            launcher.close()
+    early = early or EarlyStart()
+    try:
+        yield early
+    finally:
+        early.close()
 
 
 def warm_launcher(folder: Path) -> Launcher:

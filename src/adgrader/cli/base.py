@@ -7,8 +7,6 @@ cannot be loaded); 2 a usage, isolation or puzzle-spec error.
 
 from __future__ import annotations
 
-import os
-import stat
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -161,14 +159,6 @@ def submission_set(
     sub = read_submission(submission)
     pset, why = choose_set(sub, set_name, puzzles_dir)
     return sub, pset, why
-
-
-def regular_file(path: str) -> bool:
-    """Whether `path` is a regular file itself (not a link, FIFO or device)."""
-    try:
-        return stat.S_ISREG(os.lstat(path).st_mode)
-    except OSError:
-        return False
 
 
 def puzzle_set(puzzle_id: str, set_name: str | None, puzzles_dir: str | None) -> Any:

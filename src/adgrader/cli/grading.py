@@ -24,7 +24,6 @@ from .base import (
     progress_bar,
     puzzle_option,
     puzzles_option,
-    regular_file,
     screen,
     seed_option,
     set_option,
@@ -103,6 +102,7 @@ def check(
     loaded), 2 a usage, isolation or puzzle-file error.
     """
     from ..answers.launch import started_early
+    from ..files import regular_file
     from ..grading.stages import grade_submission
 
     if output and not Path(output).resolve().parent.is_dir():
