@@ -44,7 +44,8 @@ class Gradings:
     """`grade_submission` with a memo, answer processes forked from one warm server.
 
     A grading that passes its own launcher (a test of launchers, `watch`, a batch)
-    is not memoized: it runs as asked.
+    is not memoized: it runs as asked. `check`'s head start is no launcher of its own:
+    a memoized grading leaves its process unused (killed when `check` ends).
     """
 
     def __init__(self, launcher: Launcher) -> None:
@@ -63,9 +64,10 @@ class Gradings:
         *,
         set_note: str = "",
     ) -> Report:
+        from adgrader.answers.launch import EarlyStart
         from adgrader.options import Options
 
-        if launcher is not None:
+        if launcher is not None and not isinstance(launcher, EarlyStart):
             return self.real(sub, pset, options, launcher, set_note=set_note)
         options = options or Options()
         key = (_digest(sub), pset.id, pset.path, options, options.resolved_seed())
