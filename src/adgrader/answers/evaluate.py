@@ -10,6 +10,7 @@ and `f`, as each notebook cell did.
 
 from __future__ import annotations
 
+import contextlib
 import types
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -31,6 +32,11 @@ from .protocol import MAX_ENTRIES, Found, Job, PuzzleJob
 from .standins import notebook_array
 
 Arrays = dict[str, np.ndarray]
+# Under `disable_jit` a learner's own `jax.jit` would run its function as plain Python
+# (with static arguments it could not have), and jax's loops (`lax.scan`, `fori_loop`,
+# `while_loop`, `lax.map`) would unroll, step by step, while tracing: a file that names
+# either is traced as it is written.
+INLINE_JIT_UNLESS = ("jit", "lax")
 
 
 class Submission:
@@ -43,6 +49,7 @@ class Submission:
         self.puzzles = {p.id: p for p in job.puzzles}
         self.names = Namespaces(job, jax, path)
         self.lines: list[str] = []
+        self.inline_jit = False  # see `fused`
         self._jitted: dict[tuple[str, int, bool], Any] = {}
         self._untraceable: set[tuple[str, int, bool]] = set()
 
@@ -53,6 +60,7 @@ class Submission:
     def load(self, source: str) -> None:
         """Run the submission's top level (see `namespaces`); AnswerError if it cannot."""
         self.lines = source.split("\n")
+        self.inline_jit = not any(word in source for word in INLINE_JIT_UNLESS)
         self.names.run(source)
 
     def bound(self, fn: Any, pid: str) -> Any:
@@ -142,6 +150,12 @@ class Submission:
         its values dropped): no answer is mapped over a batch of points, whose
         tracing cost about as much as compiling. The traced computation runs with
         numpy where `interpret` does all of it, else compiled by XLA (`TracedRunner`).
+
+        The functions of jax.numpy that are compiled computations of their own
+        (`where`, `floor_divide`, `remainder`, indexing, ...) are traced inline
+        (`disable_jit`): each would otherwise be traced as a computation of its
+        own, about half the cost of tracing a submission, for the same operations.
+        Not for a file that names `jit` or `lax` (see `INLINE_JIT_UNLESS`).
         """
         chosen: list[tuple[int, Any, list[Any], int]] = []
         for k, (pid, answer, points) in enumerate(items):
@@ -173,8 +187,10 @@ class Submission:
             [[a[min(j, count - 1)] for a in inputs] for _, _, inputs, count in chosen]
             for j in range(rounds)
         ]
+        inline = self.jax.disable_jit() if self.inline_jit else contextlib.nullcontext()
         try:
-            closed, shapes = self.jax.make_jaxpr(together, return_shape=True)(*args[0])
+            with inline:
+                closed, shapes = self.jax.make_jaxpr(together, return_shape=True)(*args[0])
             tree = self.jax.tree.structure(shapes)
             runner = TracedRunner(self.jax, closed)
             runs = [tree.unflatten(runner(self.jax.tree.leaves(a))) for a in args]
