@@ -83,6 +83,14 @@ def shapes(x: Any, y: Any) -> Any:
     )
 
 
+@jax.custom_vjp
+def doubled_sine(x: Any) -> Any:
+    return jnp.sin(x) * 2
+
+
+doubled_sine.defvjp(lambda x: (doubled_sine(x), x), lambda x, g: (2 * g * jnp.cos(x),))
+
+
 def products(x: Any, y: Any) -> Any:
     """Products, sorting and transcendental functions."""
     m = x.reshape(3, 2)
@@ -103,6 +111,9 @@ def products(x: Any, y: Any) -> Any:
         jnp.tanh(x) + jnp.sqrt(jnp.abs(x)) + jnp.arctan2(x, 2.0),
         jax.nn.relu(x),
         jax.nn.sigmoid(x),
+        jax.nn.softmax(x) + jax.nn.softplus(x) + jax.nn.gelu(x),
+        jnp.linalg.norm(y),
+        doubled_sine(x),
         jnp.square(x),
     )
 

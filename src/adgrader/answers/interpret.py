@@ -640,6 +640,7 @@ RULES: dict[str, Callable[..., Any]] = {
     "select_n": _select_n,
     "copy": _copy,
     "copy_p": _copy,
+    "stop_gradient": _copy,
     "broadcast_in_dim": _broadcast_in_dim,
     "reshape": _reshape,
     "squeeze": _squeeze,
