@@ -28,6 +28,7 @@ def submission(tmp_path: Path, source: str) -> tuple[Submission, list[tuple[str,
     pset = load_set("jax")
     puzzles = [p for p in pset.puzzles if p.id in PUZZLES]
     job = protocol.Job(
+        folder=str(tmp_path),
         submission="submission.py",
         forms=form_order("jac"),
         forbid_autodiff=False,
