@@ -16,6 +16,7 @@ ANSWER_SIDE = (
     "adgrader.answers.standins",
     "adgrader.answers.backward",
     "adgrader.answers.indexfn",
+    "adgrader.answers.interpret",
     "adgrader.answers.forkserver",
 )
 
@@ -46,5 +47,6 @@ def test_the_answer_side_is_what_the_worker_loads() -> None:
     code = "import sys, adgrader.answers.worker; print(sorted(sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    for module in ("worker", "evaluate", "namespaces", "guard", "standins", "backward", "indexfn"):
+    modules = ("worker", "evaluate", "interpret", "namespaces", "guard", "standins")
+    for module in (*modules, "backward", "indexfn"):
         assert f"adgrader.answers.{module}" in done.stdout

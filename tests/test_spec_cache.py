@@ -123,3 +123,15 @@ def test_an_invalid_set_is_never_kept(folder: Path) -> None:
     with pytest.raises(SpecError):
         load_set_dir(folder)
     assert entries(folder) == []
+
+
+def test_a_batch_reads_each_set_once(folder: Path) -> None:
+    """Within `read_once` (a batch) the set is served as first read, edit or not; after
+    it, the edit is seen."""
+    from adgrader.spec.load import read_once
+
+    with read_once():
+        assert load_set_dir(folder).get("neg").f == "-x"
+        edit_keeping_size_and_time(folder / "neg.yaml", "f: -x", "f: +x")
+        assert load_set_dir(folder).get("neg").f == "-x"
+    assert load_set_dir(folder).get("neg").f == "+x"

@@ -26,13 +26,14 @@ def series(monkeypatch: pytest.MonkeyPatch) -> object:
 @pytest.mark.parametrize(
     ("found", "classic"), [((0, 10), True), ((0, 4), False), ((1, 0), False), (None, False)]
 )
-def test_the_classic_emitters_flag_goes_only_to_the_releases_it_was_measured_with(
+def test_release_specific_flags_go_only_to_the_releases_they_were_measured_with(
     series: object, found: tuple[int, int] | None, classic: bool
 ) -> None:
     series(found)  # type: ignore[operator]
     flags = xla.quick_compile()
     assert "--xla_backend_optimization_level=0" in flags
     assert ("--xla_cpu_use_fusion_emitters=false" in flags) is classic
+    assert ("--xla_cpu_parallel_codegen_split_count=1" in flags) is classic
 
 
 def test_the_users_own_flags_win(monkeypatch: pytest.MonkeyPatch) -> None:

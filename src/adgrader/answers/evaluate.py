@@ -10,12 +10,14 @@ and `f`, as each notebook cell did.
 
 from __future__ import annotations
 
+import contextlib
 import types
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
+from . import interpret
 from .backward import (
     Context,
     class_methods,
@@ -30,6 +32,11 @@ from .protocol import MAX_ENTRIES, Found, Job, PuzzleJob
 from .standins import notebook_array
 
 Arrays = dict[str, np.ndarray]
+# Under `disable_jit` a learner's own `jax.jit` would run its function as plain Python
+# (with static arguments it could not have), and jax's loops (`lax.scan`, `fori_loop`,
+# `while_loop`, `lax.map`) would unroll, step by step, while tracing: a file that names
+# either is traced as it is written.
+INLINE_JIT_UNLESS = ("jit", "lax")
 
 
 class Submission:
@@ -42,6 +49,7 @@ class Submission:
         self.puzzles = {p.id: p for p in job.puzzles}
         self.names = Namespaces(job, jax, path)
         self.lines: list[str] = []
+        self.inline_jit = False  # see `fused`
         self._jitted: dict[tuple[str, int, bool], Any] = {}
         self._untraceable: set[tuple[str, int, bool]] = set()
 
@@ -52,6 +60,7 @@ class Submission:
     def load(self, source: str) -> None:
         """Run the submission's top level (see `namespaces`); AnswerError if it cannot."""
         self.lines = source.split("\n")
+        self.inline_jit = not any(word in source for word in INLINE_JIT_UNLESS)
         self.names.run(source)
 
     def bound(self, fn: Any, pid: str) -> Any:
@@ -130,7 +139,7 @@ class Submission:
                 yield exc
 
     def fused(self, items: list[tuple[str, Found, Arrays]]) -> dict[int, list[Any]]:
-        """The `jac` and `vjp_<id>` answers among `items` that trace, compiled as one
+        """The `jac` and `vjp_<id>` answers among `items` that trace, traced as one
         computation and run once per point: item number -> its value at each point.
         An answer that does not trace is left out (it runs on its own, where its error
         is reported).
@@ -139,7 +148,14 @@ class Submission:
         `vjp_<id>` mapped over its `g`s, as `run_vjp` calls it), and the computation
         is run again for every point (items with fewer points repeat their last one,
         its values dropped): no answer is mapped over a batch of points, whose
-        tracing cost about as much as compiling.
+        tracing cost about as much as compiling. The traced computation runs with
+        numpy where `interpret` does all of it, else compiled by XLA (`TracedRunner`).
+
+        The functions of jax.numpy that are compiled computations of their own
+        (`where`, `floor_divide`, `remainder`, indexing, ...) are traced inline
+        (`disable_jit`): each would otherwise be traced as a computation of its
+        own, about half the cost of tracing a submission, for the same operations.
+        Not for a file that names `jit` or `lax` (see `INLINE_JIT_UNLESS`).
         """
         chosen: list[tuple[int, Any, list[Any], int]] = []
         for k, (pid, answer, points) in enumerate(items):
@@ -152,7 +168,7 @@ class Submission:
                 chosen.append((k, fn, [*inputs, gs], len(gs)))
             elif answer.form == "jac":
                 chosen.append((k, self.bound(fn, pid), inputs, len(inputs[0])))
-        if len(chosen) < 2:
+        if not chosen:
             return {}
         traced: set[int] = set()
 
@@ -166,15 +182,18 @@ class Submission:
                     outs.append(None)
             return outs
 
-        compiled = self.jax.jit(together)
         rounds = max(count for _, _, _, count in chosen)
+        args = [
+            [[a[min(j, count - 1)] for a in inputs] for _, _, inputs, count in chosen]
+            for j in range(rounds)
+        ]
+        inline = self.jax.disable_jit() if self.inline_jit else contextlib.nullcontext()
         try:
-            runs = [
-                compiled(
-                    *[[a[min(j, count - 1)] for a in inputs] for _, _, inputs, count in chosen]
-                )
-                for j in range(rounds)
-            ]
+            with inline:
+                closed, shapes = self.jax.make_jaxpr(together, return_shape=True)(*args[0])
+            tree = self.jax.tree.structure(shapes)
+            runner = TracedRunner(self.jax, closed)
+            runs = [tree.unflatten(runner(self.jax.tree.leaves(a))) for a in args]
         except BaseException:
             return {}
         return {
@@ -449,6 +468,29 @@ class Submission:
         while line <= len(self.lines) and self.lines[line - 1].lstrip().startswith("@"):
             line += 1
         return line
+
+
+class TracedRunner:
+    """Runs one traced computation (a closed jaxpr) at each point it is given: with
+    numpy where `interpret` does all of it, else compiled by XLA, once, as `jax.jit`
+    would have compiled it. Either way what runs is the traced computation, never
+    the answers' Python again."""
+
+    def __init__(self, jax: Any, closed: Any) -> None:
+        self.jax = jax
+        self.closed = closed
+        self.compiled: Any = None
+
+    def __call__(self, args: list[Any]) -> list[Any]:
+        try:
+            return interpret.run(self.closed, args)
+        except Exception:  # left to XLA (see `interpret`), or a fault of the interpreter's
+            pass
+        if self.compiled is None:
+            from jax.extend.core import jaxpr_as_fun
+
+            self.compiled = self.jax.jit(jaxpr_as_fun(self.closed))
+        return list(self.compiled(*args))
 
 
 def point_cotangents(spec: PuzzleJob, g: Any) -> list[np.ndarray]:

@@ -23,6 +23,7 @@ LAZY_MODULES = (
     "jaxlib.mlir.dialects.mhlo",  # lowering, when the first MLIR context is made
     "jaxlib.mlir.dialects.builtin",  # lowering, the module every computation is in
     "pwd",  # the account's home folder, which the jail keeps the answers out of
+    "jax.extend.core",  # answers compiled when numpy cannot run them (`evaluate`)
 )
 
 

@@ -6,8 +6,9 @@ puzzle. Loading never imports jax: shapes come from the declared dims alone.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import msgspec
@@ -20,6 +21,28 @@ from .model import DEFAULT_SET, PuzzleSet
 # ever written while answers were jailed (an entry holds source the grading side runs)
 SPEC_CACHE_FORMAT = 5
 MAX_SPEC_ENTRY = 16 * 1024 * 1024  # a cached set is kilobytes; more is not ours
+
+
+_READ_ONCE: dict[str, PuzzleSet] | None = None  # see `read_once`
+
+
+@contextlib.contextmanager
+def read_once() -> Iterator[None]:
+    """Within this, each set folder is loaded once and then served as it was read.
+
+    A batch grades every submission against the same sets: re-reading and hashing
+    every YAML file of every set for each submission (to choose its set, then to
+    suggest a better one) was about a sixth of the grading side's work, and an edit
+    made while the batch runs would reach only the submissions graded after it.
+    """
+    global _READ_ONCE
+    outer = _READ_ONCE
+    if outer is None:
+        _READ_ONCE = {}
+    try:
+        yield
+    finally:
+        _READ_ONCE = outer
 
 
 def builtin_dir() -> Path:
@@ -99,6 +122,16 @@ def load_set_dir(folder: Path) -> PuzzleSet:
     when read: an unchanged folder loads without parsing YAML, and any edit, added or
     removed file is seen at once, in this process as in the next.
     """
+    kept = _READ_ONCE
+    if kept is not None:
+        pset = kept.get(str(folder))
+        if pset is None:
+            pset = kept[str(folder)] = _load_set_dir(folder)
+        return pset
+    return _load_set_dir(folder)
+
+
+def _load_set_dir(folder: Path) -> PuzzleSet:
     files = read_files(folder)
     key = _key(folder, files)
     cached = caches.spec_path(msgspec.json.encode(key).decode()) if key else None
