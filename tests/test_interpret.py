@@ -210,6 +210,10 @@ UNSUPPORTED: dict[str, tuple[Callable[..., Any], list[Any]]] = {
         lambda v: lax.while_loop(lambda c: c[0] < 20_000, lambda c: (c[0] + 1, c[1]), (0, v)),
         [X],
     ),
+    "a long computation": (
+        lambda v: lax.fori_loop(0, 8000, lambda k, acc: jnp.sin(acc) * 0.5 + v, v),
+        [X],
+    ),
     "a function it does not know": (lax.erf, [X]),
     "a convolution": (lambda v: jnp.convolve(v, jnp.ones(3), mode="valid"), [X]),
     "a print": (lambda v: jax.debug.print("{}", v) or v, [X]),

@@ -29,6 +29,10 @@ from typing import Any
 import numpy as np
 
 MAX_LOOP = 10_000  # iterations of a `while` run here; a longer loop is XLA's to run
+# Operations done here in one run: numpy pays microseconds for each where compiled code
+# pays nanoseconds, so a long computation (loops, mostly) is XLA's to run. A whole
+# submission's answers are a few thousand at most.
+MAX_OPERATIONS = 20_000
 
 
 class Unsupported(Exception):
@@ -41,8 +45,12 @@ def run(closed: Any, args: Sequence[Any]) -> list[np.ndarray]:
     if closed.jaxpr.effects:
         raise Unsupported("effects")
     consts = [_array(c) for c in closed.consts]
+    _DONE[0] = 0
     with np.errstate(all="ignore"):
         return _eval(closed.jaxpr, consts, [_array(a) for a in args])
+
+
+_DONE = [0]  # operations done in the current run (the answer process runs one at a time)
 
 
 def _array(value: Any) -> np.ndarray:
@@ -65,6 +73,9 @@ def _eval(jaxpr: Any, consts: Sequence[np.ndarray], args: Sequence[np.ndarray]) 
     ):
         env[var] = value
     for eqn in jaxpr.eqns:
+        _DONE[0] += 1
+        if _DONE[0] > MAX_OPERATIONS:
+            raise Unsupported("a long computation")
         rule = RULES.get(eqn.primitive.name)
         if rule is None:
             raise Unsupported(eqn.primitive.name)
