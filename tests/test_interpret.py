@@ -217,6 +217,15 @@ UNSUPPORTED: dict[str, tuple[Callable[..., Any], list[Any]]] = {
     "a function it does not know": (lax.erf, [X]),
     "a convolution": (lambda v: jnp.convolve(v, jnp.ones(3), mode="valid"), [X]),
     "a print": (lambda v: jax.debug.print("{}", v) or v, [X]),
+    # XLA flushes subnormals to zero: 1e-310 is not above 0 there, its log is -inf
+    "a subnormal result": (lambda v: jnp.log(v * 1e-300), [np.array([1e-10, 1.0])]),
+    "a subnormal input": (lambda v: (v > 0) * 1.0, [np.array([1e-310, 1.0])]),
+    "a subnormal literal": (lambda v: v * np.float32(1e-39), [np.ones(2, np.float32)]),
+    "exp2 at 1024": (jnp.exp2, [np.array([1024.0, 1.0])]),  # XLA's is finite there
+    "uint64 indices beyond int64": (
+        lambda v, i: jnp.take(v, i, mode="clip"),
+        [X, np.array([2**64 - 1, 3], dtype=np.uint64)],
+    ),
 }
 
 
@@ -229,7 +238,15 @@ def test_what_xla_does_its_own_way_is_left_to_xla(case: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "case", ["integer division by zero", "NaN to an integer", "a float too large for int32"]
+    "case",
+    [
+        "integer division by zero",
+        "NaN to an integer",
+        "a float too large for int32",
+        "a subnormal result",
+        "a subnormal input",
+        "uint64 indices beyond int64",
+    ],
 )
 def test_the_runner_then_gives_xlas_own_values(case: str) -> None:
     program, args = UNSUPPORTED[case]
@@ -238,6 +255,40 @@ def test_the_runner_then_gives_xlas_own_values(case: str) -> None:
     (value,) = runner(args)
     assert runner.compiled is not None  # it was compiled, not interpreted
     assert_same(value, jax.jit(program)(*args))
+
+
+def signed_zeros(x: Any) -> Any:
+    """max, min and what is made of them, on zeros of both signs (and NaN)."""
+    return (
+        jnp.maximum(x, -x),
+        jnp.minimum(x, -x),
+        jnp.maximum(x, 0.0),
+        jnp.minimum(0.0, x),
+        lax.clamp(-0.0, x, 0.0),
+        jnp.clip(x, 0.0, 1.0),
+        jnp.max(x[:2]),
+        jnp.min(x[:2]),
+        jnp.max(jnp.stack([x, -x]), axis=0),
+        lax.cummax(x),
+        lax.cummin(x),
+        lax.cummax(x, reverse=True),
+        jax.nn.relu(-x),
+    )
+
+
+@pytest.mark.parametrize(
+    "x", [np.array([0.0, -0.0, 0.0, np.nan, -0.0]), np.array([-0.0, 0.0, -0.0, 1.0, -1.0])]
+)
+def test_zeros_keep_xlas_signs(x: np.ndarray) -> None:
+    """XLA's max takes 0.0 over -0.0 and its min -0.0 over 0.0 (numpy's either takes
+    the second): the sign shows, in 1/x, in atan2, in a learner's sign test."""
+    closed = jax.make_jaxpr(signed_zeros)(x)
+    mine = interpret.run(closed, [x])
+    for k, (ours, theirs) in enumerate(zip(mine, jax.jit(signed_zeros)(x), strict=True)):
+        assert_same(ours, theirs)
+        ours, theirs = np.asarray(ours), np.asarray(theirs)
+        zeros = theirs == 0
+        assert np.array_equal(np.signbit(ours[zeros]), np.signbit(theirs[zeros])), f"output {k}"
 
 
 def test_the_runner_uses_numpy_when_it_can() -> None:

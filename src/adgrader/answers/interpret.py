@@ -57,7 +57,22 @@ def _array(value: Any) -> np.ndarray:
     arr = np.asarray(value)
     if arr.dtype.kind not in "biuf":
         raise Unsupported(f"dtype {arr.dtype}")
+    _normal(arr)
     return arr
+
+
+_TINY = {np.dtype(t): np.finfo(t).tiny for t in (np.float16, np.float32, np.float64)}
+
+
+def _normal(arr: np.ndarray) -> None:
+    """XLA's CPU code flushes subnormal floats to zero, as inputs and as results
+    (1e-310 > 0 is false there, exp(-740) is 0): a computation that meets one is
+    XLA's to run."""
+    if arr.dtype.kind == "f" and arr.size:
+        magnitude = np.abs(arr)
+        tiny = _TINY.get(arr.dtype) or np.finfo(arr.dtype).tiny
+        if np.any((magnitude < tiny) & (magnitude != 0)):
+            raise Unsupported("a subnormal float")
 
 
 def _eval(jaxpr: Any, consts: Sequence[np.ndarray], args: Sequence[np.ndarray]) -> list[Any]:
@@ -65,7 +80,9 @@ def _eval(jaxpr: Any, consts: Sequence[np.ndarray], args: Sequence[np.ndarray]) 
 
     def read(atom: Any) -> np.ndarray:
         if hasattr(atom, "val"):  # a literal
-            return np.asarray(atom.val, dtype=_dtype(atom.aval))
+            literal = np.asarray(atom.val, dtype=_dtype(atom.aval))
+            _normal(literal)
+            return literal
         return env[atom]
 
     for var, value in itertools.chain(
@@ -88,6 +105,7 @@ def _eval(jaxpr: Any, consts: Sequence[np.ndarray], args: Sequence[np.ndarray]) 
             aval = var.aval
             if out.shape != tuple(aval.shape) or out.dtype != _dtype(aval):
                 raise Unsupported(f"{eqn.primitive.name} gave {out.dtype}{list(out.shape)}")
+            _normal(out)
             if type(var).__name__ != "DropVar":
                 env[var] = out
     return [read(v) for v in jaxpr.outvars]
@@ -193,6 +211,13 @@ def _integer_pow(x: np.ndarray, y: int) -> np.ndarray:
     return np.true_divide(np.ones_like(acc), acc) if y < 0 else acc
 
 
+def _exp2(x: np.ndarray) -> Any:
+    out = np.exp2(x)
+    if np.any(np.isinf(out) & np.isfinite(x)):  # XLA's gives the largest float at 1024
+        raise Unsupported("exp2 at the edge of the range")
+    return out
+
+
 def _not(x: np.ndarray) -> Any:
     return np.logical_not(x) if x.dtype.kind == "b" else np.invert(x)
 
@@ -217,8 +242,31 @@ def _convert(x: np.ndarray, new_dtype: Any, weak_type: bool = False, sharding: A
     return x.astype(target)
 
 
+def _maximum(x: np.ndarray, y: np.ndarray) -> Any:
+    """XLA's max: NaN if either is, and 0.0 above -0.0 (numpy's gives the second of
+    two zeros)."""
+    out = np.maximum(x, y)
+    if out.dtype.kind == "f":
+        zeros = (x == 0) & (y == 0)
+        if np.any(zeros):
+            out = np.where(zeros, x + y, out)  # -0.0 only if both are
+    return out
+
+
+def _minimum(x: np.ndarray, y: np.ndarray) -> Any:
+    """XLA's min: NaN if either is, and -0.0 below 0.0."""
+    out = np.minimum(x, y)
+    if out.dtype.kind == "f":
+        zeros = (x == 0) & (y == 0)
+        if np.any(zeros):
+            out = np.where(zeros, -(-x - y), out)  # 0.0 only if both are
+    return out
+
+
 def _clamp(low: np.ndarray, x: np.ndarray, high: np.ndarray) -> Any:
-    return np.minimum(np.maximum(x, low), high)
+    if low.dtype != x.dtype or high.dtype != x.dtype:
+        raise Unsupported("clamp of different types")
+    return _minimum(_maximum(x, low), high)
 
 
 def _select_n(which: np.ndarray, *cases: np.ndarray) -> np.ndarray:
@@ -372,13 +420,43 @@ def _prod(x: np.ndarray, axis: tuple[int, ...]) -> Any:
 def _max(x: np.ndarray, axis: tuple[int, ...]) -> Any:
     if x.size == 0:
         raise Unsupported("max of nothing")
-    return np.max(x, axis=axis)
+    out = np.max(x, axis=axis)
+    if x.dtype.kind == "f":  # a zero is 0.0 where any of those it was chosen from is
+        out = np.where(out == 0, np.where(np.any(_positive_zero(x), axis=axis), 0.0, -0.0), out)
+    return out.astype(x.dtype)
 
 
 def _min(x: np.ndarray, axis: tuple[int, ...]) -> Any:
     if x.size == 0:
         raise Unsupported("min of nothing")
-    return np.min(x, axis=axis)
+    out = np.min(x, axis=axis)
+    if x.dtype.kind == "f":  # a zero is -0.0 where any of those it was chosen from is
+        out = np.where(out == 0, np.where(np.any(_negative_zero(x), axis=axis), -0.0, 0.0), out)
+    return out.astype(x.dtype)
+
+
+def _positive_zero(x: np.ndarray) -> Any:
+    return (x == 0) & ~np.signbit(x)
+
+
+def _negative_zero(x: np.ndarray) -> Any:
+    return (x == 0) & np.signbit(x)
+
+
+def _cummax(x: np.ndarray, axis: int) -> Any:
+    out = np.maximum.accumulate(x, axis=axis)
+    if x.dtype.kind == "f":
+        seen = np.logical_or.accumulate(_positive_zero(x), axis=axis)
+        out = np.where(out == 0, np.where(seen, 0.0, -0.0), out).astype(x.dtype)
+    return out
+
+
+def _cummin(x: np.ndarray, axis: int) -> Any:
+    out = np.minimum.accumulate(x, axis=axis)
+    if x.dtype.kind == "f":
+        seen = np.logical_or.accumulate(_negative_zero(x), axis=axis)
+        out = np.where(out == 0, np.where(seen, -0.0, 0.0), out).astype(x.dtype)
+    return out
 
 
 def _arg(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -463,6 +541,8 @@ def _gather(
     mode_name = getattr(mode, "name", str(mode))
     if indices.dtype.kind not in "iu" or indices.ndim == 0:
         raise Unsupported("gather indices")
+    if indices.dtype == np.uint64 and np.any(indices > np.iinfo(np.int64).max):
+        raise Unsupported("gather indices beyond int64")  # they would wrap below zero
     batch_shape = indices.shape[:-1]
     count = math.prod(batch_shape)
     flat = indices.reshape(count, indices.shape[-1]).astype(np.int64)
@@ -602,8 +682,8 @@ RULES: dict[str, Callable[..., Any]] = {
     "mul": _same_kind(np.multiply),
     "div": _div,
     "rem": _rem,
-    "max": _same_kind(np.maximum),
-    "min": _same_kind(np.minimum),
+    "max": _same_kind(_maximum),
+    "min": _same_kind(_minimum),
     "pow": _pow,
     "integer_pow": _integer_pow,
     "square": lambda x: np.multiply(x, x),
@@ -627,7 +707,7 @@ RULES: dict[str, Callable[..., Any]] = {
     "round": _round,
     "is_finite": _float_only(np.isfinite),
     "exp": _float_only(np.exp),
-    "exp2": _float_only(np.exp2),
+    "exp2": _float_only(_exp2),
     "log": _float_only(np.log),
     "log1p": _float_only(np.log1p),
     "expm1": _float_only(np.expm1),
@@ -675,8 +755,8 @@ RULES: dict[str, Callable[..., Any]] = {
     "argmin": _arg(np.argmin),
     "cumsum": _cumulative(lambda x, axis: np.cumsum(x, axis=axis, dtype=x.dtype)),
     "cumprod": _cumulative(lambda x, axis: np.cumprod(x, axis=axis, dtype=x.dtype)),
-    "cummax": _cumulative(lambda x, axis: np.maximum.accumulate(x, axis=axis)),
-    "cummin": _cumulative(lambda x, axis: np.minimum.accumulate(x, axis=axis)),
+    "cummax": _cumulative(_cummax),
+    "cummin": _cumulative(_cummin),
     "sort": _sort,
     "dot_general": _dot_general,
     "gather": _gather,
