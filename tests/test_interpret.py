@@ -221,6 +221,10 @@ UNSUPPORTED: dict[str, tuple[Callable[..., Any], list[Any]]] = {
     "a subnormal result": (lambda v: jnp.log(v * 1e-300), [np.array([1e-10, 1.0])]),
     "a subnormal input": (lambda v: (v > 0) * 1.0, [np.array([1e-310, 1.0])]),
     "a subnormal literal": (lambda v: v * np.float32(1e-39), [np.ones(2, np.float32)]),
+    "an unstable sort with NaNs": (
+        lambda v: jnp.argsort(v, stable=False),
+        [np.where(np.arange(40) % 3 == 0, np.nan, np.cos(np.arange(40.0)))],
+    ),
     "exp2 at 1024": (jnp.exp2, [np.array([1024.0, 1.0])]),  # XLA's is finite there
     "uint64 indices beyond int64": (
         lambda v, i: jnp.take(v, i, mode="clip"),

@@ -492,7 +492,10 @@ def _sort(*operands: np.ndarray, dimension: int, is_stable: bool, num_keys: int)
 
 
 def _has_ties(keys: np.ndarray, dimension: int) -> bool:
+    """Equal keys, NaNs among them (jax's comparison makes every NaN one)."""
     ordered = np.sort(keys, axis=dimension)
+    if keys.dtype.kind == "f" and np.any(np.sum(np.isnan(keys), axis=dimension) > 1):
+        return True
     return bool(np.any(np.diff(ordered, axis=dimension) == 0))
 
 
