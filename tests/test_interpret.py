@@ -261,6 +261,25 @@ def test_the_runner_then_gives_xlas_own_values(case: str) -> None:
     assert_same(value, jax.jit(program)(*args))
 
 
+def test_once_compiled_the_runner_stays_with_xla(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A computation numpy gave up on (here: too long) is not tried with numpy again
+    at every later point, each time up to its whole operation budget."""
+    program, args = UNSUPPORTED["a long computation"]
+    runner = TracedRunner(jax, jax.make_jaxpr(program)(*args))
+    tries: list[int] = []
+    run = interpret.run
+
+    def counted(closed: Any, values: Any) -> Any:
+        tries.append(1)
+        return run(closed, values)
+
+    monkeypatch.setattr(interpret, "run", counted)
+    for _ in range(3):
+        (value,) = runner(args)
+    assert len(tries) == 1
+    assert_same(value, jax.jit(program)(*args))
+
+
 def signed_zeros(x: Any) -> Any:
     """max, min and what is made of them, on zeros of both signs (and NaN)."""
     return (

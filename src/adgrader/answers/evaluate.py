@@ -482,10 +482,13 @@ class TracedRunner:
         self.compiled: Any = None
 
     def __call__(self, args: list[Any]) -> list[Any]:
-        try:
-            return interpret.run(self.closed, args)
-        except Exception:  # left to XLA (see `interpret`), or a fault of the interpreter's
-            pass
+        # once compiled, XLA runs every later point: numpy would redo, at each, the
+        # work it gave up on (up to `interpret.MAX_OPERATIONS` operations) before XLA
+        if self.compiled is None:
+            try:
+                return interpret.run(self.closed, args)
+            except Exception:  # left to XLA (see `interpret`), or a fault of the interpreter's
+                pass
         if self.compiled is None:
             from jax.extend.core import jaxpr_as_fun
 
