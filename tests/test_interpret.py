@@ -225,6 +225,7 @@ UNSUPPORTED: dict[str, tuple[Callable[..., Any], list[Any]]] = {
         lambda v: jnp.argsort(v, stable=False),
         [np.where(np.arange(40) % 3 == 0, np.nan, np.cos(np.arange(40.0)))],
     ),
+    "a float16 sum": (jnp.cumsum, [(np.arange(4000) % 7 * 0.1).astype(np.float16)]),
     "exp2 at 1024": (jnp.exp2, [np.array([1024.0, 1.0])]),  # XLA's is finite there
     "uint64 indices beyond int64": (
         lambda v, i: jnp.take(v, i, mode="clip"),
