@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from jax import lax
 
-from adgrader.answers import interpret
+from adgrader.answers import evaluate, interpret
 from adgrader.answers.evaluate import TracedRunner
 
 jax.config.update("jax_enable_x64", True)  # as in the answer process
@@ -322,3 +322,12 @@ def test_the_runner_uses_numpy_when_it_can() -> None:
     assert runner.compiled is None
     for ours, theirs in zip(values, jax.tree.leaves(jax.jit(idioms)(X, Y)), strict=True):
         assert_same(ours, theirs)
+
+
+def test_at_many_points_the_runner_compiles_once_instead() -> None:
+    closed = jax.make_jaxpr(idioms)(X, Y)
+    few = TracedRunner(jax, closed, runs=evaluate.INTERPRET_RUNS)
+    many = TracedRunner(jax, closed, runs=evaluate.INTERPRET_RUNS + 1)
+    for ours, theirs in zip(few([X, Y]), many([X, Y]), strict=True):
+        assert_same(ours, theirs)
+    assert few.compiled is None and many.compiled is not None

@@ -91,3 +91,34 @@ def test_a_head_start_is_claimed_by_the_check_that_follows_or_killed() -> None:
     with started_early(ahead=False) as launcher:
         assert isinstance(launcher, ColdStart)
     assert not launch._HEAD_START and carrying([ahead.child.token]) == []
+
+
+def test_check_stopped_with_sigterm_leaves_no_process_or_folder(tmp_path: Path) -> None:
+    """A cancelled CI job stops `check` with SIGTERM: it leaves as from Ctrl-C, the
+    head start's process killed and every folder removed."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from .conftest import SUBMISSIONS
+
+    env = {**os.environ, "TMPDIR": str(tmp_path), "JAX_PLATFORMS": "cpu"}
+    command = [sys.executable, "-m", "adgrader", "check", str(SUBMISSIONS / "jax_solution.py")]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    for _ in range(600):  # until the head start has its folder (at most a minute)
+        if list(tmp_path.glob("adgrader-*")) or proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert list(tmp_path.iterdir()) == []
+    marker = f"TMPDIR={tmp_path}".encode()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/environ", "rb") as handle:
+                    assert not any(v.startswith(marker) for v in handle.read().split(b"\0"))
+            except OSError:
+                continue

@@ -12,6 +12,11 @@ import sys
 
 def run() -> None:
     """The console script's entry point."""
+    import signal
+
+    # Stopped (a CI job cancelled, `kill`): leave as from Ctrl-C, through every cleanup,
+    # so that no answer process or job folder is left behind.
+    signal.signal(signal.SIGTERM, _stopped)
     args = sys.argv[1:]
     if args[:1] == ["check"]:
         from .files import regular_file
@@ -23,6 +28,10 @@ def run() -> None:
     from .cli import main
 
     main()
+
+
+def _stopped(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 if __name__ == "__main__":
