@@ -93,9 +93,12 @@ def test_a_head_start_is_claimed_by_the_check_that_follows_or_killed() -> None:
     assert not launch._HEAD_START and carrying([ahead.child.token]) == []
 
 
-def test_check_stopped_with_sigterm_leaves_no_process_or_folder(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "when", ["adgrader-*", "adgrader-*/answers0/submission.py"], ids=["head start", "grading"]
+)
+def test_check_stopped_with_sigterm_leaves_no_process_or_folder(tmp_path: Path, when: str) -> None:
     """A cancelled CI job stops `check` with SIGTERM: it leaves as from Ctrl-C, the
-    head start's process killed and every folder removed."""
+    head start's process killed and every folder removed, whenever it comes."""
     import signal
     import subprocess
     import sys
@@ -107,7 +110,7 @@ def test_check_stopped_with_sigterm_leaves_no_process_or_folder(tmp_path: Path) 
     command = [sys.executable, "-m", "adgrader", "check", str(SUBMISSIONS / "jax_solution.py")]
     proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     for _ in range(600):  # until the head start has its folder (at most a minute)
-        if list(tmp_path.glob("adgrader-*")) or proc.poll() is not None:
+        if list(tmp_path.glob(when)) or proc.poll() is not None:
             break
         time.sleep(0.1)
     proc.send_signal(signal.SIGTERM)

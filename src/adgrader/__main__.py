@@ -24,13 +24,26 @@ def run() -> None:
         if any(regular_file(arg) for arg in args[1:]):
             from .answers.launch import head_start
 
-            head_start()
+            _HELD.append(0)  # a stop waits until the head start is whole, then cleans up
+            try:
+                head_start()
+            finally:
+                _HELD.clear()
+            if _HELD_STOP:
+                raise SystemExit(128 + _HELD_STOP[0])
     from .cli import main
 
     main()
 
 
+_HELD: list[int] = []  # not empty while a stop must wait
+_HELD_STOP: list[int] = []  # the signal that came meanwhile
+
+
 def _stopped(signum: int, frame: object) -> None:
+    if _HELD:
+        _HELD_STOP.append(signum)
+        return
     raise SystemExit(128 + signum)
 
 
