@@ -44,8 +44,7 @@ class Gradings:
     """`grade_submission` with a memo, answer processes forked from one warm server.
 
     A grading that passes its own launcher (a test of launchers, `watch`, a batch)
-    is not memoized: it runs as asked. `check`'s head start is no launcher of its own:
-    a memoized grading leaves its process unused (killed when `check` ends).
+    is not memoized: it runs as asked.
     """
 
     def __init__(self, launcher: Launcher) -> None:
@@ -64,10 +63,9 @@ class Gradings:
         *,
         set_note: str = "",
     ) -> Report:
-        from adgrader.answers.launch import EarlyStart
         from adgrader.options import Options
 
-        if launcher is not None and not isinstance(launcher, EarlyStart):
+        if launcher is not None:
             return self.real(sub, pset, options, launcher, set_note=set_note)
         options = options or Options()
         key = (_digest(sub), pset.id, pset.path, options, options.resolved_seed())
@@ -80,10 +78,18 @@ class Gradings:
 
     @contextlib.contextmanager
     def active(self) -> Iterator[None]:
-        """Within: every `grade_submission` without a launcher of its own is memoized."""
+        """Within: every `grade_submission` without a launcher of its own is memoized,
+        and `check` starts no answer process ahead (a memoized grading needs none;
+        `test_launch` and the CLI tests in fresh processes test the head start)."""
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr("adgrader.grading.stages.grade_submission", self.grade_submission)
+            patch.setattr("adgrader.answers.launch.started_early", _no_head_start)
             yield
+
+
+@contextlib.contextmanager
+def _no_head_start(ahead: bool = True) -> Iterator[None]:
+    yield None
 
 
 def _digest(sub: Submission) -> tuple[str, str]:
