@@ -217,6 +217,6 @@ def store(path: Path, data: bytes) -> None:
     costs time, so failing to is not an error."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, data)
+        write_atomically(path, data, durable=False)
     except OSError:
         pass

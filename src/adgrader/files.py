@@ -8,11 +8,12 @@ import stat
 from pathlib import Path
 
 
-def write_atomically(path: Path, data: bytes | str) -> None:
+def write_atomically(path: Path, data: bytes | str, durable: bool = True) -> None:
     """Replace `path` with `data` (a str is written as UTF-8) in one step.
 
-    The data goes to a new temporary file beside `path`, is flushed to the disk and
-    then renamed over `path`, so a reader (or a crash) sees the old contents or the new
+    The data goes to a new temporary file beside `path`, is flushed to the disk (unless
+    not `durable`: a cache entry lost to a power cut is only computed again) and then
+    renamed over `path`, so a reader (or a crash) sees the old contents or the new
     ones, never a part. The temporary file is created with the usual permissions (the
     umask applies), as `path` itself would be. Raises OSError, with nothing left behind,
     for the caller to decide whether that matters.
@@ -26,7 +27,8 @@ def write_atomically(path: Path, data: bytes | str) -> None:
         with os.fdopen(fd, "wb") as out:
             out.write(payload)
             out.flush()
-            os.fsync(out.fileno())
+            if durable:
+                os.fsync(out.fileno())
         os.replace(partial, path)
     except BaseException:
         with contextlib.suppress(OSError):
