@@ -180,6 +180,11 @@ CASES: dict[str, Case] = {
     "detects_tracing.py": Case(
         ("neg", "relu"), {"neg": ("passed", ""), "relu": ("failed", "entries wrong")}
     ),
+    "xla_edges.py": Case(
+        ("neg", "cumsum"),
+        {"neg": ("passed", ""), "cumsum": ("failed", "entries wrong")},
+        test="test_what_xla_does_its_own_way_is_graded_as_jax_computes_it",
+    ),
     # ---------------------------------------------------------------- the file itself
     "array_literal.py": Case(
         ("neg", "relu", "cumsum"),

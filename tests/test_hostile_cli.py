@@ -89,6 +89,25 @@ def test_the_graders_environment_stays_secret(tmp_path: Path, cache_home: Path) 
     assert_none_carry(run.tokens)
 
 
+@pytest.mark.timeout(180)
+def test_what_xla_does_its_own_way_is_graded_as_jax_computes_it(
+    tmp_path: Path, cache_home: Path
+) -> None:
+    """Graded by `check` in its own answer process, started cold: one forked from the
+    fork server inherits a CPU mode that flushes subnormals in numpy too, which would
+    hide a numpy run that does not do it XLA's way."""
+    case = CASES["xla_edges.py"]
+    run = run_cli(
+        ["check", str(HOSTILE / "xla_edges.py"), "--set", "jax", "--format", "json", *CLOCK]
+        + [arg for p in case.puzzles for arg in ("-p", p)],
+        tmp_path,
+        env_for(cache_home),
+    )
+    assert run.code == 1, run.err
+    check_verdicts(json_report(run.out), case.kernel)
+    assert_none_carry(run.tokens)
+
+
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize(
     ("make", "words"),
