@@ -145,29 +145,28 @@ def _same_kind(fn: Callable[..., Any]) -> Callable[..., Any]:
     return rule
 
 
-def _div(x: np.ndarray, y: np.ndarray) -> Any:
-    if x.dtype != y.dtype:
-        raise Unsupported("operands of different types")
-    if x.dtype.kind == "f":
-        return np.true_divide(x, y)
-    if x.dtype.kind == "b":
-        raise Unsupported("boolean division")
-    _integer_division_defined(x, y)
+def _division(floats: Callable[..., Any], integers: Callable[..., Any]) -> Callable[..., Any]:
+    """`div` or `rem`: `floats` on floats; on integers, `integers` where XLA's result is
+    defined (see `_integer_division_defined`)."""
+
+    def rule(x: np.ndarray, y: np.ndarray) -> Any:
+        if x.dtype != y.dtype:
+            raise Unsupported("operands of different types")
+        if x.dtype.kind == "f":
+            return floats(x, y)
+        if x.dtype.kind == "b":
+            raise Unsupported("boolean division")
+        _integer_division_defined(x, y)
+        return integers(x, y)
+
+    return rule
+
+
+def _truncated_quotient(x: np.ndarray, y: np.ndarray) -> Any:
+    """XLA truncates toward zero; floor_divide rounds down: one more where they differ."""
     quotient = np.floor_divide(x, y)
-    # XLA truncates toward zero; floor_divide rounds down: one more where they differ
     inexact = (np.remainder(x, y) != 0) & ((x < 0) != (y < 0))
     return (quotient + inexact.astype(x.dtype)).astype(x.dtype)
-
-
-def _rem(x: np.ndarray, y: np.ndarray) -> Any:
-    if x.dtype != y.dtype:
-        raise Unsupported("operands of different types")
-    if x.dtype.kind == "f":
-        return np.fmod(x, y)
-    if x.dtype.kind == "b":
-        raise Unsupported("boolean remainder")
-    _integer_division_defined(x, y)
-    return np.fmod(x, y)  # integers: the sign of the dividend, as C and XLA
 
 
 def _integer_division_defined(x: np.ndarray, y: np.ndarray) -> None:
@@ -685,8 +684,9 @@ RULES: dict[str, Callable[..., Any]] = {
     "add": _same_kind(np.add),
     "sub": _same_kind(np.subtract),
     "mul": _same_kind(np.multiply),
-    "div": _div,
-    "rem": _rem,
+    "div": _division(np.true_divide, _truncated_quotient),
+    # fmod: the sign of the dividend, as C and XLA, for floats and integers alike
+    "rem": _division(np.fmod, np.fmod),
     "max": _same_kind(_maximum),
     "min": _same_kind(_minimum),
     "pow": _pow,

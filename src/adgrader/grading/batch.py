@@ -202,6 +202,7 @@ def report_name(path: Path, root: Path | None) -> str:
     return f"{stem}.json"
 
 
+@read_once()  # every submission graded against the sets as they are now
 def grade_many(
     files: Sequence[Path],
     set_of: Callable[[Path], PuzzleSet],
@@ -220,21 +221,6 @@ def grade_many(
     `root` names the reports (the folder the class was found in); `on_report` hears of
     each submission as it is done (graded, or kept from an earlier run with `resume`).
     """
-    with read_once():  # every submission graded against the sets as they are now
-        return _grade_many(files, set_of, options, out, render_json, root, jobs, resume, on_report)
-
-
-def _grade_many(
-    files: Sequence[Path],
-    set_of: Callable[[Path], PuzzleSet],
-    options: Options,
-    out: Path,
-    render_json: Callable[[Report], str],
-    root: Path | None,
-    jobs: int | None,
-    resume: bool,
-    on_report: Callable[[Path, Row], None] | None,
-) -> Batch:
     options = replace(options, processes=1, seed=options.resolved_seed())
     assert options.seed is not None
     psets = {f: set_of(f) for f in files}
