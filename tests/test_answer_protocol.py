@@ -12,7 +12,6 @@ memory stays bounded whatever the frames claim.
 
 from __future__ import annotations
 
-import functools
 import math
 import os
 import secrets
@@ -32,7 +31,7 @@ import pytest
 import adgrader
 from adgrader.answers import protocol
 from adgrader.answers.client import AnswerProcess, Setup
-from adgrader.answers.launch import TOKEN_VAR, Child, Started, with_pipes
+from adgrader.answers.launch import TOKEN_VAR, Child, Spawner
 from adgrader.answers.protocol import Outcome
 from adgrader.options import Limits
 from adgrader.spec import Puzzle, load_set
@@ -136,7 +135,7 @@ def indent(code: str) -> str:
     return "".join(f"    {line}\n" for line in code.strip().splitlines())
 
 
-class ScriptedLauncher:
+class ScriptedLauncher(Spawner):
     """Starts a scripted answer process, as `ColdStart` starts the real one (own
     session, scrubbed environment with a token), and keeps every token."""
 
@@ -145,9 +144,6 @@ class ScriptedLauncher:
     def __init__(self, script: str) -> None:
         self.script = script
         self.tokens: list[str] = []
-
-    def start(self, workdir: Path) -> Started:
-        return with_pipes(functools.partial(self.spawn, workdir))
 
     def spawn(self, workdir: Path, requests_fd: int, events_fd: int, output_fd: int) -> Child:
         token = secrets.token_hex(8)

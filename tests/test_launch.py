@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from adgrader.answers import launch
-from adgrader.answers.launch import ColdStart, EarlyStart, Started, started_early
+from adgrader.answers.launch import ColdStart, EarlyStart, started_early
 from adgrader.grading.stages import grade_source
 from adgrader.options import Options
 from adgrader.spec import load_set
@@ -30,12 +30,6 @@ def jac_neg(x):
 """
 
 
-def finish(started: Started) -> None:
-    started.child.kill()
-    for fd in (started.requests, started.events, started.output):
-        os.close(fd)
-
-
 def test_the_first_start_gets_the_process_started_ahead_the_next_start_cold(
     tmp_path: Path,
 ) -> None:
@@ -48,8 +42,8 @@ def test_the_first_start_gets_the_process_started_ahead_the_next_start_cold(
         assert first is ahead
         assert second.child.pid != first.child.pid
     finally:
-        finish(first)
-        finish(second)
+        first.discard()
+        second.discard()
         launcher.close()
     assert carrying([first.child.token, second.child.token]) == []
 

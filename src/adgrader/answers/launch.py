@@ -136,6 +136,12 @@ class Started:
     events: int  # read from: what the process says
     output: int  # read from: what it prints
 
+    def discard(self) -> None:
+        """Kill the process (see `Child.kill`) and close our ends of its pipes."""
+        self.child.kill()
+        for fd in (self.requests, self.events, self.output):
+            os.close(fd)
+
 
 def with_pipes(spawn: Callable[[int, int, int], Child]) -> Started:
     """Make the pipes, call `spawn` with the process's ends (requests, events,
@@ -167,13 +173,21 @@ class Launcher(Protocol):
     def close(self) -> None: ...
 
 
-class ColdStart:
-    """A fresh `python -I` interpreter per answer process."""
-
-    warm = False
+class Spawner:
+    """A launcher that starts each process with `spawn`, given the process's ends of
+    its pipes (`with_pipes` makes them)."""
 
     def start(self, workdir: Path) -> Started:
         return with_pipes(functools.partial(self.spawn, workdir))
+
+    def spawn(self, workdir: Path, requests_fd: int, events_fd: int, output_fd: int) -> Child:
+        raise NotImplementedError
+
+
+class ColdStart(Spawner):
+    """A fresh `python -I` interpreter per answer process."""
+
+    warm = False
 
     def spawn(self, workdir: Path, requests_fd: int, events_fd: int, output_fd: int) -> Child:
         become_subreaper()
@@ -203,7 +217,7 @@ class ColdStart:
         pass
 
 
-class ForkServer:
+class ForkServer(Spawner):
     """A warm process that forks answer processes with jax already imported.
 
     Thread-safe: one request at a time goes over the socket. The server runs only
@@ -280,9 +294,6 @@ class ForkServer:
         )
         return reply
 
-    def start(self, workdir: Path) -> Started:
-        return with_pipes(functools.partial(self.spawn, workdir))
-
     def spawn(self, workdir: Path, requests_fd: int, events_fd: int, output_fd: int) -> Child:
         from . import protocol
 
@@ -334,9 +345,7 @@ class EarlyStart:
 
         ahead, self._ahead = self._ahead, None
         if ahead is not None:
-            ahead.child.kill()
-            for fd in (ahead.requests, ahead.events, ahead.output):
-                os.close(fd)
+            ahead.discard()
         remove_tree(self._folder)
 
 
