@@ -121,6 +121,20 @@ def pytest_configure(config: pytest.Config) -> None:
         import compileall
 
         compileall.compile_dir(ROOT / "src", quiet=1)
+        _session_cache(config)
+
+
+def _session_cache(config: pytest.Config) -> None:
+    """One XDG_CACHE_HOME for the whole session, made here before the test processes
+    start so that they all inherit it: no test reads or writes the user's own caches,
+    a run here starts as cold as on a fresh CI machine, and what one process compiles
+    (the oracles of the built-in sets) the others read instead of compiling again."""
+    import shutil
+    import tempfile
+
+    home = tempfile.mkdtemp(prefix="adgrader-test-cache-")
+    os.environ["XDG_CACHE_HOME"] = home
+    config.add_cleanup(lambda: shutil.rmtree(home, ignore_errors=True))
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
@@ -168,9 +182,10 @@ def grade(gradings: Gradings) -> Grade:
 
 
 @pytest.fixture(scope="session")
-def cache_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The XDG_CACHE_HOME of every grading of the corpus: never the user's own."""
-    return tmp_path_factory.mktemp("xdg-cache")
+def cache_home() -> Path:
+    """The XDG_CACHE_HOME of every grading of the corpus: the session's (see
+    `_session_cache`), never the user's own."""
+    return Path(os.environ["XDG_CACHE_HOME"])
 
 
 @pytest.fixture
