@@ -5,13 +5,19 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from adgrader.cli import main
-from adgrader.grading.batch import find_submissions, report_name
+from adgrader.errors import UsageError
+from adgrader.grading import batch
+from adgrader.grading.batch import Gradebook, Row, find_submissions, grade_many, report_name
+from adgrader.options import Options
+from adgrader.result import PuzzleResult, Report
+from adgrader.spec import PuzzleSet, load_set
 
 from .conftest import HOSTILE, ROOT
 
@@ -117,3 +123,153 @@ def test_finding_submissions(tmp_path: Path) -> None:
 def test_nothing_to_grade_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["grade", str(tmp_path)])
     assert result.exit_code == 2 and "no .py or .ipynb files" in result.stderr
+
+
+# ---------------------------------------------------------------- a batch keeps what it has
+#
+# `grade_many` with each submission's grading replaced by a hand-built report: which
+# files it grades, and what is on disk meanwhile, without jax or answer processes.
+
+
+class Stopped(BaseException):
+    """The batch stopped from outside while grading a file (Ctrl-C, a CI job cancelled)."""
+
+
+class Fakes:
+    """Stands in for the grading of each file; `stop_at` names the file whose grading
+    is interrupted."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.graded: list[str] = []
+        self.stop_at = ""
+        self.servers = 0
+
+    def check_against(
+        self, path: Path, pset: PuzzleSet, options: Options, launcher: object
+    ) -> Report:
+        if path.name == self.stop_at:
+            raise Stopped
+        self.graded.append(path.name)
+        status = "passed" if "right" in path.name else "failed"
+        puzzle = PuzzleResult("neg", "Neg", status, score=float(status == "passed"))
+        return Report(str(path), pset.id, 0, 3, [puzzle])
+
+    def warm_launcher(self, folder: Path) -> object:
+        self.servers += 1
+        return _NoServer()
+
+
+class _NoServer:
+    warm = True
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture
+def fakes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Fakes:
+    fake = Fakes(tmp_path / "out")
+    monkeypatch.setattr(batch, "check_against", fake.check_against)
+    monkeypatch.setattr(batch, "warm_launcher", fake.warm_launcher)
+    monkeypatch.setattr("adgrader.grading.oracle.prepare", lambda *args: None)
+    monkeypatch.setattr("adgrader.grading.oracle.sample", lambda *args: None)
+    return fake
+
+
+def _class(tmp_path: Path) -> list[Path]:
+    names = ["a_right.py", "b_wrong.py", "c_right.py", "d_wrong.py"]
+    for name in names:
+        (tmp_path / name).write_text("", encoding="utf-8")
+    return [tmp_path / n for n in names]
+
+
+def _grade(
+    files: list[Path],
+    fakes: Fakes,
+    resume: bool = False,
+    on_report: Callable[[Path, Row], None] | None = None,
+) -> batch.Batch:
+    pset = load_set("jax")
+    return grade_many(
+        files,
+        lambda f: pset,
+        Options(puzzles=("neg",)),
+        fakes.out,
+        lambda report: f'{{"score": {report.score}}}',
+        root=files[0].parent,
+        jobs=1,
+        resume=resume,
+        on_report=on_report,
+    )
+
+
+def _rows(out: Path) -> list[list[str]]:
+    return list(csv.reader((out / "grades.csv").read_text(encoding="utf-8").splitlines()))[1:]
+
+
+def test_each_row_and_report_is_on_disk_as_soon_as_its_submission_is_graded(
+    tmp_path: Path, fakes: Fakes
+) -> None:
+    files = _class(tmp_path)
+    seen: list[tuple[str, list[str], list[str]]] = []
+
+    def on_report(path: Path, row: Row) -> None:
+        reports = sorted(p.name for p in (fakes.out / "reports").iterdir())
+        seen.append((path.name, [r[0] for r in _rows(fakes.out)], reports))
+
+    _grade(files, fakes, on_report=on_report)
+    for name, rows, reports in seen:  # whatever the order they finished in
+        assert str(tmp_path / name) in rows
+        assert name.replace(".py", ".json") in reports
+    assert [len(rows) for _, rows, _ in seen] == [1, 2, 3, 4]
+    assert [r[2] for r in _rows(fakes.out)] == ["1", "0", "1", "0"]
+
+
+def test_a_stopped_batch_keeps_its_rows_and_resume_grades_only_the_rest(
+    tmp_path: Path, fakes: Fakes
+) -> None:
+    files = _class(tmp_path)
+    fakes.stop_at = "c_right.py"
+    with pytest.raises(Stopped):
+        _grade(files, fakes)
+    kept = [r[0] for r in _rows(fakes.out)]
+    assert kept[:2] == [str(f) for f in files[:2]] and str(files[2]) not in kept
+    reports = {p.name for p in (fakes.out / "reports").iterdir()}
+    assert {"a_right.json", "b_wrong.json"} <= reports and "c_right.json" not in reports
+
+    fakes.stop_at, fakes.graded = "", []
+    done = _grade(files, fakes, resume=True)
+    assert fakes.graded == [f.name for f in files if str(f) not in kept]
+    assert [r.submission for r in done.rows] == [str(f) for f in files]
+    assert [r[0] for r in _rows(fakes.out)] == [str(f) for f in files]  # in class order
+    assert [r.score for r in done.rows] == [1, 0, 1, 0]
+
+    fakes.graded, servers = [], fakes.servers
+    _grade(files, fakes, resume=True)  # nothing left: no server, no oracle, no grading
+    assert fakes.graded == [] and fakes.servers == servers
+    assert len(_rows(fakes.out)) == 4
+
+
+def test_without_resume_a_batch_starts_afresh(tmp_path: Path, fakes: Fakes) -> None:
+    files = _class(tmp_path)
+    _grade(files[:2], fakes)
+    fakes.graded = []
+    _grade(files[:2], fakes)
+    assert fakes.graded == ["a_right.py", "b_wrong.py"]
+
+
+def test_resume_refuses_a_gradebook_of_other_puzzles(tmp_path: Path) -> None:
+    (tmp_path / "grades.csv").write_text("submission,set,score,max_score,relu\n", "utf-8")
+    with pytest.raises(UsageError, match="written for other puzzles or sets"):
+        Gradebook(tmp_path, ["neg"], resume=True)
+    (tmp_path / "grades.csv").write_text("submission,set,score,max_score,neg\nx.py,jax,one,1\n")
+    with pytest.raises(UsageError, match="cannot be read"):
+        Gradebook(tmp_path, ["neg"], resume=True)
+
+
+def test_a_gradebook_row_reads_back_as_written() -> None:
+    row = Row("a.py", "jax", 1.5, 3.0, {"neg": "passed", "relu": "failed"})
+    ids = ["neg", "relu", "cumsum"]
+    header = [*batch.HEAD, *ids]
+    assert Row.parse(header, row.cells(ids)) == row

@@ -233,28 +233,48 @@ def grade_many(
     for f in files:
         if f not in todo and on_report:
             on_report(f, book.done[str(f)])
+
+    def keep(path: Path, report: Report) -> None:
+        write_atomically(reports / names[path], render_json(report))
+        row = Row.of(report)
+        book.add(row)
+        if on_report:
+            on_report(path, row)
+
+    try:
+        if todo:  # an empty shard, or a batch resumed when done, starts nothing
+            _grade_all(todo, psets, options, jobs, keep)
+    finally:
+        batch = book.close([str(f) for f in files])
+    return batch
+
+
+def _grade_all(
+    files: Sequence[Path],
+    psets: dict[Path, PuzzleSet],
+    options: Options,
+    jobs: int | None,
+    keep: Callable[[Path, Report], None],
+) -> None:
+    """Grade `files`, `jobs` at a time, with answer processes forked from one warm
+    server, each report handed to `keep` as soon as it is done."""
     from . import oracle
 
-    for pset in sets:  # once, before the workers share it
-        oracle.prepare(pset.select(options.puzzles), options.seed, options.points)
+    seed = options.resolved_seed()
+    for pset in {psets[f].id: psets[f] for f in files}.values():  # before workers share it
+        oracle.prepare(pset.select(options.puzzles), seed, options.points)
         for p in pset.select(options.puzzles):
-            oracle.sample(p, options.seed, options.points)
+            oracle.sample(p, seed, options.points)
     with tempfile.TemporaryDirectory(prefix="adgrader-batch-") as tmp:
         launcher = warm_launcher(Path(tmp))
+        pool = ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1)
         try:
-            with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
-                futures = {pool.submit(_grade_one, f, psets[f], options, launcher): f for f in todo}
-                for future in as_completed(futures):
-                    path, report = futures[future], future.result()
-                    write_atomically(reports / names[path], render_json(report))
-                    row = Row.of(report)
-                    book.add(row)
-                    if on_report:
-                        on_report(path, row)
-        finally:
-            launcher.close()
-            batch = book.close([str(f) for f in files])
-    return batch
+            futures = {pool.submit(_grade_one, f, psets[f], options, launcher): f for f in files}
+            for future in as_completed(futures):
+                keep(futures[future], future.result())
+        finally:  # stopped (Ctrl-C, SIGTERM): the answers running are killed with the
+            launcher.close()  # server, and what is queued is not started
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _report_names(files: Sequence[Path], root: Path | None) -> dict[Path, str]:
