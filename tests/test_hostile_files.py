@@ -8,8 +8,10 @@ import contextlib
 import csv
 import json
 import shutil
+import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,7 +19,7 @@ from adgrader.grading.stages import check_against
 from adgrader.options import Limits, Options
 from adgrader.spec import load_set
 
-from .conftest import SUBMISSIONS
+from .conftest import SUBMISSIONS, Gradings
 from .hostile_cases import (
     CASES,
     CLOCK,
@@ -105,21 +107,36 @@ def test_caches_can_be_neither_read_nor_poisoned(
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("python", [False, True], ids=["kernel", "python"])
 def test_deep_folders_are_removed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, python: bool, cache_home: Path
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    python: bool,
+    cache_home: Path,
+    gradings: Gradings,
 ) -> None:
     """1200 nested folders left in the answer's folder: graded, and all removed (Python's
-    rmtree raised RecursionError out of `check`, and left them)."""
+    rmtree raised RecursionError out of `check`, and left them). The grading side makes
+    and removes the folder, however the answer process was started: here it is forked
+    from the session's server."""
     from .hostile_tools import python_isolation
 
     jobs = tmp_path / "jobs"
     jobs.mkdir()
     monkeypatch.setattr("tempfile.tempdir", str(jobs))
+    made: list[str] = []
+
+    def mkdtemp(*args: Any, **kwargs: Any) -> str:
+        made.append(real_mkdtemp(*args, **kwargs))
+        return made[-1]
+
+    real_mkdtemp = tempfile.mkdtemp
+    monkeypatch.setattr("tempfile.mkdtemp", mkdtemp)
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache_home))
-    launcher = RecordingLauncher()
+    launcher = RecordingLauncher(gradings.launcher)
     options = Options(puzzles=("neg",), limits=Limits(timeout=TIMEOUT))
     with python_isolation() if python else contextlib.nullcontext():
         report = check_against(HOSTILE / "deep_folders.py", load_set("jax"), options, launcher)
     check_verdicts(report, CASES["deep_folders.py"].kernel)
+    assert made and all(Path(m).parent == jobs for m in made)  # the folder was made here
     assert list(jobs.iterdir()) == []
     assert_none_carry(launcher.tokens)
 
