@@ -133,28 +133,35 @@ def startup(runs: int, cold: bool) -> None:
 
 
 def batch(counts: list[int], jobs: list[int]) -> None:
-    """`adgrader grade` of synthetic classes: CPU per submission, wall, throughput."""
+    """`adgrader grade` of synthetic classes: CPU per submission, wall, throughput, and
+    the grading process's peak memory, which must not grow with the class."""
     sys.path.insert(0, str(ROOT / "bench"))
     from classgen import make_class
 
-    env = environment()
     with tempfile.TemporaryDirectory() as tmp:
+        peak_file = Path(tmp) / "peak"
+        env = environment({"ADGRADER_BENCH_PEAK": str(peak_file)})
+        grade = [PY, str(ROOT / "bench" / "peak.py"), "grade"]
+        peaks: dict[int, float] = {}
         for count in counts:
             folder = Path(tmp) / f"class{count}"
             make_class(folder, count)
-            run_once([*ADGRADER, "grade", str(folder), "--out", str(Path(tmp) / "warm")], env)
+            run_once([*grade, str(folder), "--out", str(Path(tmp) / "warm")], env)
             rates = {}
             for j in jobs:
                 out = Path(tmp) / f"out{count}-{j}"
                 wall, cpu = run_once(
-                    [*ADGRADER, "grade", str(folder), "--out", str(out), "--jobs", str(j)], env
+                    [*grade, str(folder), "--out", str(out), "--jobs", str(j)], env
                 )
                 rates[j] = count / wall
+                peak = int(peak_file.read_text()) / 1024
                 print(
                     f"grade {count:4d} submissions, --jobs {j}: {wall:7.2f} s wall, "
-                    f"{cpu / count:5.3f} CPU-s per submission, {count / wall:5.2f} per second"
+                    f"{cpu / count:5.3f} CPU-s per submission, {count / wall:5.2f} per second, "
+                    f"grading process at most {peak:.0f} MiB"
                 )
                 if j == max(jobs):
+                    peaks[count] = peak
                     verdict(f"CPU-s per submission ({count}, --jobs {j})", cpu / count, 0.25, " s")
             if len(jobs) > 1:
                 low, high = min(jobs), max(jobs)
@@ -165,6 +172,11 @@ def batch(counts: list[int], jobs: list[int]) -> None:
                     "x",
                     less=False,
                 )
+        if len(peaks) > 1:
+            small, large = min(peaks), max(peaks)
+            verdict(
+                f"grading memory, {large} / {small} submissions", peaks[large] / peaks[small], 1.15
+            )
 
 
 REPLY_KINDS: dict[str, Callable[[str], str]] = {
