@@ -119,3 +119,19 @@ def test_check_stopped_with_sigterm_leaves_no_process_or_folder(tmp_path: Path, 
                     assert not any(v.startswith(marker) for v in handle.read().split(b"\0"))
             except OSError:
                 continue
+
+
+def test_an_answer_process_of_a_stopped_fork_server_is_reaped_as_gone() -> None:
+    """A batch stopped midway closes its fork server (which kills every process it
+    started) while answers are still being graded: reaping one then says "unknown"
+    instead of raising out of the thread that grades it."""
+    import socket
+    import threading
+
+    server = launch.ForkServer.__new__(launch.ForkServer)  # its socket only: no process
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    server._sock, server._lock = ours, threading.Lock()
+    theirs.close()  # the server's end: it stopped
+    assert server.reap(os.getpid()) is None
+    ours.close()  # closed by `close`, as when the batch stopped
+    assert server.reap(os.getpid()) is None

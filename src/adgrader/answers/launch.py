@@ -301,13 +301,19 @@ class ForkServer(Spawner):
         reply = self._ask(protocol.Spawn(str(workdir), token), (requests_fd, events_fd, output_fd))
         if not isinstance(reply, protocol.Spawned):
             raise OSError("the fork server could not start an answer process")
-        pid = reply.pid
+        return Child(reply.pid, token, functools.partial(self.reap, reply.pid))
 
-        def reap() -> int | None:
+    def reap(self, pid: int) -> int | None:
+        """The exit status of an answer process the server started, once it has ended;
+        None when unknown, as when the server was stopped first (a batch stopped
+        midway), which killed the process with everything else it started."""
+        from . import protocol
+
+        try:
             answer = self._ask(protocol.Wait(pid))
-            return answer.status if isinstance(answer, protocol.Waited) else None
-
-        return Child(pid, token, reap)
+        except OSError:
+            return None
+        return answer.status if isinstance(answer, protocol.Waited) else None
 
     def close(self) -> None:
         """Stop the server and everything it started."""
