@@ -7,6 +7,7 @@ import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -273,3 +274,19 @@ def test_a_gradebook_row_reads_back_as_written() -> None:
     ids = ["neg", "relu", "cumsum"]
     header = [*batch.HEAD, *ids]
     assert Row.parse(header, row.cells(ids)) == row
+
+
+def test_a_stopped_grade_says_how_to_pick_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = _class(tmp_path)
+
+    def stopped_midway(files: list[Path], *args: object, **kwargs: Any) -> None:
+        kwargs["on_report"](files[0], None)
+        raise SystemExit(143)  # as SIGTERM leaves: a CI job cancelled
+
+    monkeypatch.setattr(batch, "grade_many", stopped_midway)
+    result = CliRunner().invoke(main, ["grade", str(tmp_path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 143
+    assert f"stopped: 1 of {len(files)} submissions graded" in result.stderr
+    assert "the same command with --resume grades the rest" in result.stderr

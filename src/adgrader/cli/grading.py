@@ -301,19 +301,33 @@ def _grade_class(
         return sets[pset.id]
 
     out_screen = screen()
+    done: list[Path] = []
+
+    def on_report(path: Path, row: Any) -> None:
+        done.append(path)
+        progress.advance(task)
+
     with progress_bar(out_screen) as progress:
         task = progress.add_task("grading", total=len(files))
-        batch = grade_many(
-            files,
-            set_of,
-            options,
-            out,
-            json_report.render,
-            root=root,
-            jobs=jobs,
-            resume=resume,
-            on_report=lambda path, row: progress.advance(task),
-        )
+        try:
+            batch = grade_many(
+                files,
+                set_of,
+                options,
+                out,
+                json_report.render,
+                root=root,
+                jobs=jobs,
+                resume=resume,
+                on_report=on_report,
+            )
+        except (KeyboardInterrupt, SystemExit):  # Ctrl-C, or a CI job cancelled
+            click.echo(
+                f"stopped: {len(done)} of {len(files)} submissions graded, their rows in "
+                f"{out / 'grades.csv'}; the same command with --resume grades the rest",
+                err=True,
+            )
+            raise
     where = f"reports in {out / 'reports'}, grades in {out / 'grades.csv'}"
     classview.render(batch, out_screen, where)
     finish(batch.all_passed)
