@@ -45,11 +45,11 @@ def test_import_error_at_the_top_names_the_module(grade: Grade) -> None:
 @pytest.mark.slow
 @pytest.mark.timeout(60)
 def test_endless_loop_times_out_and_the_next_answer_is_still_graded(grade: Grade) -> None:
-    # each second of the limit is spent twice, spinning: in the batch, then alone;
-    # relu, alone in a fresh process, needs a small part of one
-    report = grade(HOSTILE / "endless_loop.py", "jax", puzzles=("neg", "relu"), timeout=1.0)
+    # each second of the limit is spent twice, spinning: in the batch, then alone; and
+    # relu, alone in a fresh process, must load and pass within it on a busy machine too
+    report = grade(HOSTILE / "endless_loop.py", "jax", puzzles=("neg", "relu"), timeout=2.0)
     assert statuses(report) == {"neg": "timeout", "relu": "passed"}
-    assert "within 1 s" in report.puzzles[0].message
+    assert "within 2 s" in report.puzzles[0].message
 
 
 def test_an_answer_that_kills_its_process_costs_only_that_puzzle(grade: Grade) -> None:
