@@ -49,12 +49,13 @@ stages.ColdStart = RecordingColdStart  # type: ignore[misc]
 launch.ColdStart = RecordingColdStart  # type: ignore[misc]  # for warm_launcher
 launch.ForkServer = RecordingForkServer  # type: ignore[misc]
 
-if __name__ == "__main__":
-    from adgrader.cli import main
+if __name__ == "__main__":  # through the console script's entry point, as users run it
+    from adgrader.__main__ import run
 
     if os.environ.get("ADGRADER_TEST_PYTHON_ISOLATION") == "1":
         from hostile_tools import python_isolation
 
         with python_isolation():
-            main()
-    main()
+            run()
+    else:
+        run()

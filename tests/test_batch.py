@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,6 +26,7 @@ from adgrader.result import PuzzleResult, Report
 from adgrader.spec import PuzzleSet, load_set
 
 from .conftest import HOSTILE, ROOT
+from .hostile_tools import RECORDING_CLI, assert_none_carry
 
 CLASS = {
     "alice/answers.py": ROOT / "submissions" / "jax_solution.py",
@@ -145,6 +151,7 @@ class Fakes:
         self.graded: list[str] = []
         self.stop_at = ""
         self.servers = 0
+        self.oracles = 0
 
     def check_against(
         self, path: Path, pset: PuzzleSet, options: Options, launcher: object
@@ -173,8 +180,12 @@ def fakes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Fakes:
     fake = Fakes(tmp_path / "out")
     monkeypatch.setattr(batch, "check_against", fake.check_against)
     monkeypatch.setattr(batch, "warm_launcher", fake.warm_launcher)
-    monkeypatch.setattr("adgrader.grading.oracle.prepare", lambda *args: None)
-    monkeypatch.setattr("adgrader.grading.oracle.sample", lambda *args: None)
+
+    def oracle(*args: object) -> None:
+        fake.oracles += 1
+
+    monkeypatch.setattr("adgrader.grading.oracle.prepare", oracle)
+    monkeypatch.setattr("adgrader.grading.oracle.sample", oracle)
     return fake
 
 
@@ -246,9 +257,9 @@ def test_a_stopped_batch_keeps_its_rows_and_resume_grades_only_the_rest(
     assert [r[0] for r in _rows(fakes.out)] == [str(f) for f in files]  # in class order
     assert [r.score for r in done.rows] == [1, 0, 1, 0]
 
-    fakes.graded, servers = [], fakes.servers
+    fakes.graded, servers, oracles = [], fakes.servers, fakes.oracles
     _grade(files, fakes, resume=True)  # nothing left: no server, no oracle, no grading
-    assert fakes.graded == [] and fakes.servers == servers
+    assert fakes.graded == [] and fakes.servers == servers and fakes.oracles == oracles
     assert len(_rows(fakes.out)) == 4
 
 
@@ -290,3 +301,56 @@ def test_a_stopped_grade_says_how_to_pick_up(
     assert result.exit_code == 143
     assert f"stopped: 1 of {len(files)} submissions graded" in result.stderr
     assert "the same command with --resume grades the rest" in result.stderr
+
+    def stopped_at_once(files: list[Path], *args: object, **kwargs: Any) -> None:
+        raise KeyboardInterrupt  # Ctrl-C
+
+    monkeypatch.setattr(batch, "grade_many", stopped_at_once)
+    result = CliRunner().invoke(main, ["grade", str(tmp_path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 130  # not 1, which says "some puzzles failed"
+    assert "stopped before any submission was graded" in result.stderr
+    assert "--resume" not in result.stderr
+
+
+def test_a_batch_stopped_with_sigterm_keeps_its_rows_and_leaves_nothing_running(
+    tmp_path: Path,
+) -> None:
+    """`grade` as a CI job cancelled midway: the finished row is kept, the answers still
+    running (each would hang until its 30 s limit) are killed at once, the queued one is
+    never started, and no process or folder is left."""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    shutil.copy(ROOT / "submissions" / "jax_solution.py", folder / "a.py")
+    for name in ("b.py", "c.py", "d.py"):
+        shutil.copy(HOSTILE / "never_returns.py", folder / name)
+    out, tokens, jobs = tmp_path / "out", tmp_path / "tokens.txt", tmp_path / "jobs"
+    jobs.mkdir()
+    tokens.touch()
+    env = {**os.environ, "ADGRADER_TEST_TOKENS": str(tokens), "TMPDIR": str(jobs)}
+    args = ["grade", str(folder), "--out", str(out), "-p", "neg", "--jobs", "2"]
+    proc = subprocess.Popen(
+        [sys.executable, str(RECORDING_CLI), *args, "--timeout", "30"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    book = out / "grades.csv"
+    for _ in range(1200):  # until a's row is written (at most two minutes)
+        if (book.is_file() and book.read_text().count("\n") > 1) or proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    stopped = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    try:
+        _, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        pytest.fail("grade went on for a minute after SIGTERM")
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert time.monotonic() - stopped < 20, "it waited for the answers' limit"
+    assert "stopped: 1 of 4 submissions graded" in err
+    assert [r[0] for r in _rows(out)] == [str(folder / "a.py")]
+    assert_none_carry(tokens.read_text().split())
+    assert list(jobs.iterdir()) == []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import base64
-import contextlib
 import importlib.util
 import json
 import os
@@ -251,15 +250,19 @@ def test_softmax_wrong_answers_fail(
 
 @pytest.fixture(scope="session")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A wheel of this checkout, built once per session, offline, by the build backend
-    pyproject.toml names (what `pip wheel` runs, without pip around it)."""
+    """A wheel of this checkout, built once per session, offline, by hatchling, the
+    build backend pyproject.toml names (what `pip wheel` runs, without pip around it)."""
     if importlib.util.find_spec("hatchling") is None:
         pytest.fail("building adgrader's wheel needs hatchling: pip install -e '.[test]'")
-    from hatchling.build import build_wheel
-
+    backend = 'build-backend = "hatchling.build"'
+    assert backend in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     out = tmp_path_factory.mktemp("wheel")
-    with contextlib.chdir(ROOT):
-        built = out / build_wheel(str(out))
+    build = "import sys; from hatchling.build import build_wheel; print(build_wheel(sys.argv[1]))"
+    done = subprocess.run(
+        [sys.executable, "-c", build, str(out)], cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    built = out / done.stdout.strip().splitlines()[-1]
     assert [built] == list(out.glob("adgrader-*.whl"))
     return built
 

@@ -121,17 +121,20 @@ def test_check_stopped_with_sigterm_leaves_no_process_or_folder(tmp_path: Path, 
                 continue
 
 
-def test_an_answer_process_of_a_stopped_fork_server_is_reaped_as_gone() -> None:
+def test_an_answer_process_of_a_closed_fork_server_is_reaped_as_gone() -> None:
     """A batch stopped midway closes its fork server (which kills every process it
     started) while answers are still being graded: reaping one then says "unknown"
-    instead of raising out of the thread that grades it."""
+    instead of raising out of the thread that grades it. A server that stopped on its
+    own is adgrader's fault, and says so."""
     import socket
     import threading
 
     server = launch.ForkServer.__new__(launch.ForkServer)  # its socket only: no process
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    server._sock, server._lock = ours, threading.Lock()
-    theirs.close()  # the server's end: it stopped
-    assert server.reap(os.getpid()) is None
-    ours.close()  # closed by `close`, as when the batch stopped
+    server._sock, server._lock, server._closed = ours, threading.Lock(), False
+    theirs.close()  # the server's end: it died
+    with pytest.raises(OSError):
+        server.reap(os.getpid())
+    server._closed = True  # as `close` leaves it, the socket closed too
+    ours.close()
     assert server.reap(os.getpid()) is None

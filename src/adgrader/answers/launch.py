@@ -231,6 +231,7 @@ class ForkServer(Spawner):
         # what /proc/<pid>/environ shows for the server and every process forked from
         # it (an environment changed after exec does not show there)
         self._token = secrets.token_hex(8)
+        self._closed = False
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         become_subreaper()
         self._proc = subprocess.Popen(
@@ -305,18 +306,22 @@ class ForkServer(Spawner):
 
     def reap(self, pid: int) -> int | None:
         """The exit status of an answer process the server started, once it has ended;
-        None when unknown, as when the server was stopped first (a batch stopped
-        midway), which killed the process with everything else it started."""
+        None when the server was closed first (a batch stopped midway), which killed
+        the process with everything else it started. A server that failed on its own
+        is an OSError: adgrader's fault, not the answer's."""
         from . import protocol
 
         try:
             answer = self._ask(protocol.Wait(pid))
         except OSError:
-            return None
+            if self._closed:
+                return None
+            raise
         return answer.status if isinstance(answer, protocol.Waited) else None
 
     def close(self) -> None:
         """Stop the server and everything it started."""
+        self._closed = True
         with contextlib.suppress(OSError):
             self._sock.close()
         with contextlib.suppress(ProcessLookupError, PermissionError):

@@ -21,14 +21,18 @@ from ..options import DEFAULT_POINTS, DEFAULT_TIMEOUT
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_PASSED, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_STOPPED = 130  # Ctrl-C, as shells report it (SIGTERM leaves with 143, see __main__)
 
 
 class Group(click.Group):
-    """Turns the core's errors into one-line messages and exit code 2, in one place."""
+    """Turns the core's errors into one-line messages and exit code 2, and Ctrl-C into
+    130 (click's own 1 would read as "some puzzles failed"), in one place."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:
+            sys.exit(EXIT_STOPPED)
         except SpecError as exc:
             lines = [f"error: invalid puzzle folder ({len(exc.problems)} problem(s)):"]
             lines += [f"  {p}" for p in exc.problems]

@@ -322,11 +322,14 @@ def _grade_class(
                 on_report=on_report,
             )
         except (KeyboardInterrupt, SystemExit):  # Ctrl-C, or a CI job cancelled
-            click.echo(
-                f"stopped: {len(done)} of {len(files)} submissions graded, their rows in "
-                f"{out / 'grades.csv'}; the same command with --resume grades the rest",
-                err=True,
-            )
+            if done:
+                click.echo(
+                    f"stopped: {len(done)} of {len(files)} submissions graded, their rows in "
+                    f"{out / 'grades.csv'}; the same command with --resume grades the rest",
+                    err=True,
+                )
+            else:
+                click.echo("stopped before any submission was graded", err=True)
             raise
     where = f"reports in {out / 'reports'}, grades in {out / 'grades.csv'}"
     classview.render(batch, out_screen, where)

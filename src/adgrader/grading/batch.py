@@ -228,11 +228,6 @@ def grade_many(
     book = Gradebook(out, puzzle_columns(sets, options.puzzles), resume)
     names = _report_names(files, root)
     reports = out / "reports"
-    reports.mkdir(parents=True, exist_ok=True)
-    todo = [f for f in files if str(f) not in book.done]
-    for f in files:
-        if f not in todo and on_report:
-            on_report(f, book.done[str(f)])
 
     def keep(path: Path, report: Report) -> None:
         write_atomically(reports / names[path], render_json(report))
@@ -242,6 +237,11 @@ def grade_many(
             on_report(path, row)
 
     try:
+        reports.mkdir(parents=True, exist_ok=True)
+        todo = [f for f in files if str(f) not in book.done]
+        for f in files:
+            if f not in todo and on_report:
+                on_report(f, book.done[str(f)])
         if todo:  # an empty shard, or a batch resumed when done, starts nothing
             _grade_all(todo, psets, options, jobs, keep)
     finally:
@@ -271,10 +271,13 @@ def _grade_all(
         try:
             futures = {pool.submit(_grade_one, f, psets[f], options, launcher): f for f in files}
             for future in as_completed(futures):
-                keep(futures[future], future.result())
-        finally:  # stopped (Ctrl-C, SIGTERM): the answers running are killed with the
-            launcher.close()  # server, and what is queued is not started
-            pool.shutdown(wait=True, cancel_futures=True)
+                keep(futures.pop(future), future.result())  # its report, kept no longer
+        finally:
+            # Stopped (Ctrl-C, SIGTERM): what is queued is not started, and closing a
+            # fork server kills the answers running (cold ones run to their limits).
+            pool.shutdown(wait=False, cancel_futures=True)
+            launcher.close()
+            pool.shutdown(wait=True)
 
 
 def _report_names(files: Sequence[Path], root: Path | None) -> dict[Path, str]:
