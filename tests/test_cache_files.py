@@ -115,3 +115,48 @@ def test_a_fifo_in_place_of_a_kept_set_is_a_cache_miss(
     entries[0].unlink()
     os.mkfifo(entries[0])
     assert load_set_dir(set_dir) == first  # parsed again, not blocked on the FIFO
+
+
+# ---------------------------------------------------------------- budgets
+
+
+def entries(folder: Path, sizes: dict[str, int]) -> None:
+    """Files of these sizes, written in this order, a second apart."""
+    for age, (name, size) in enumerate(reversed(sizes.items())):
+        (folder / name).write_bytes(b"x" * size)
+        os.utime(folder / name, (1_000_000 - age, 1_000_000 - age))
+
+
+def test_a_folder_over_its_budget_loses_the_entries_least_recently_used(tmp_path: Path) -> None:
+    entries(tmp_path, {"old": 400, "middle": 400, "new": 400})
+    (tmp_path / "link").symlink_to(tmp_path / "new")
+    (tmp_path / "sub").mkdir()
+    assert caches.prune(tmp_path, 1000) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "middle", "new", "sub"]
+    assert caches.prune(tmp_path, 1000) == 0  # within it now
+    assert caches.prune(tmp_path, 0) == 2  # links and folders are never removed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "sub"]
+
+
+def test_an_entry_read_back_counts_as_used(tmp_path: Path) -> None:
+    entries(tmp_path, {"old": 400, "new": 400})
+    assert caches.read(tmp_path / "old") is not None  # a hit: now the newest
+    caches.prune(tmp_path, 500)
+    assert [p.name for p in tmp_path.iterdir()] == ["old"]
+
+
+def test_storing_keeps_the_folder_within_its_budget_once_per_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "results"
+    folder.mkdir()
+    entries(folder, {"a": 300, "b": 300})
+    monkeypatch.setitem(caches.BUDGETS, "results", 500)
+    caches._pruned_once.cache_clear()
+    try:
+        caches.store(folder / "c", b"y" * 200)
+        assert sorted(p.name for p in folder.iterdir()) == ["b", "c"]
+        caches.store(folder / "d", b"y" * 300)  # not looked at again in this process
+        assert sorted(p.name for p in folder.iterdir()) == ["b", "c", "d"]
+    finally:
+        caches._pruned_once.cache_clear()

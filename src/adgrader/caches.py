@@ -10,6 +10,10 @@
   by everything they depend on;
 - `jax-oracle-2/`: jax's compiled code of the oracle (answer processes keep nothing).
 
+Each kind has a budget on disk (`BUDGETS`): past it, the entries least recently used
+go (a hit counts as a use), checked once per process when it first stores one; jax's
+folder, when the oracle first needs jax, the oldest written first.
+
 Reading an entry back runs nothing: a spec entry is decoded by msgspec into the typed
 model (never pickle, never eval) and anything that does not fit is ignored, and
 results are read with `allow_pickle=False` and their shapes checked. An entry is
@@ -35,6 +39,7 @@ or jax are loaded.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import os
@@ -95,6 +100,9 @@ def enabled() -> bool:
 
 
 MAX_ENTRY = 64 * 1024 * 1024  # the largest entry read back: results of 1000 points fit
+# The most each kind may take on disk. Results of the jax set at one seed take about
+# 0.3 MiB, so these keep several hundred seeds, and every set a course could have.
+BUDGETS = {"results": 256 << 20, "specs": 64 << 20, JAX_ORACLE: 256 << 20}
 
 
 def read(path: Path, limit: int | None = None) -> bytes | None:
@@ -112,6 +120,8 @@ def read(path: Path, limit: int | None = None) -> bytes | None:
             return None
         with open(fd, "rb", closefd=False) as handle:
             data = handle.read(limit + 1)
+        with contextlib.suppress(OSError):
+            os.utime(fd)  # used now: the last to go when the folder is over its budget
     except OSError:
         return None
     finally:
@@ -145,7 +155,9 @@ def use_jax_cache(jax: Any, directory: Path) -> None:
         jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
         jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
     except (OSError, AttributeError):
-        pass
+        return
+    # jax's own budget needs the filelock package; by age of writing, then, here
+    _pruned_once(directory)
 
 
 def spec_key(puzzle: Puzzle) -> str:
@@ -214,9 +226,43 @@ def spec_path(key: str) -> Path | None:
 
 def store(path: Path, data: bytes) -> None:
     """Keep `data` at `path`, whole or not at all; a cache that cannot be written only
-    costs time, so failing to is not an error."""
+    costs time, so failing to is not an error. The first entry a process stores in a
+    folder keeps that folder within its budget."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomically(path, data, durable=False)
     except OSError:
-        pass
+        return
+    _pruned_once(path.parent)
+
+
+@functools.cache
+def _pruned_once(folder: Path) -> int:
+    return prune(folder, BUDGETS.get(folder.name, min(BUDGETS.values())))
+
+
+def prune(folder: Path, budget: int) -> int:
+    """Remove the files of `folder` least recently used (written, or read back) until
+    the rest take at most `budget` bytes; how many were removed. Links and folders are
+    left alone, and a file that cannot be removed is passed over."""
+    found: list[tuple[int, int, str]] = []
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_file(follow_symlinks=False):
+                    info = entry.stat(follow_symlinks=False)
+                    found.append((info.st_mtime_ns, info.st_size, entry.path))
+    except OSError:
+        return 0
+    total = sum(size for _, size, _ in found)
+    removed = 0
+    for _, size, name in sorted(found):  # the least recently used first
+        if total <= budget:
+            break
+        try:
+            os.unlink(name)
+        except OSError:
+            continue
+        total -= size
+        removed += 1
+    return removed
