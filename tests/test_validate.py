@@ -3,16 +3,23 @@ kinds at once) and over the built-in sets, validated once per session."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
+from adgrader.answers.launch import Launcher
 from adgrader.cli import main
 from adgrader.errors import Problem
 from adgrader.spec import find_set_dirs
+from adgrader.spec import validate as validate_module
 from adgrader.spec.validate import Validation, located, validate
 from adgrader.spec.yamlpos import parse_located
+
+from .conftest import Gradings
 
 FIXTURES = Path(__file__).parent / "validate"
 
@@ -32,10 +39,40 @@ def test_every_fixture_folder_has_a_case() -> None:
     assert sorted(p.name for p in FIXTURES.iterdir() if p.is_dir()) == sorted(CASES)
 
 
+class _Lent:
+    """The session's fork server, lent to one `validate`: its owner closes it."""
+
+    def __init__(self, server: Launcher) -> None:
+        self.server = server
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.server, name)
+
+    def close(self) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def session_server(gradings: Gradings) -> Iterator[None]:
+    """Within, `validate` grades starters with answer processes forked from the
+    session's server instead of starting a server of its own (a second of CPU each
+    time); the built-in sets' run below starts its own, as `adgrader validate` does."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(validate_module, "_fork_server", lambda workdir: _Lent(gradings.launcher))
+        yield
+
+
+@pytest.fixture
+def lent_server(gradings: Gradings) -> Iterator[None]:
+    with session_server(gradings):
+        yield
+
+
 @pytest.fixture(scope="module")
-def found() -> Validation:
+def found(gradings: Gradings) -> Validation:
     """One run over every fixture folder at once, which each case reads its part of."""
-    return validate(FIXTURES)
+    with session_server(gradings):
+        return validate(FIXTURES)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -58,6 +95,7 @@ def test_every_folder_is_checked_in_one_run(found: Validation) -> None:
     assert sorted(s.id for s in found.sets) == sorted(set(CASES) - {"schema_error"})
 
 
+@pytest.mark.usefixtures("lent_server")
 def test_a_valid_folder_exits_0() -> None:
     result = CliRunner().invoke(main, ["validate", str(FIXTURES / "valid")])
     assert result.exit_code == 0 and "is valid" in result.stdout
@@ -86,6 +124,7 @@ MISTAKES = [
 ]
 
 
+@pytest.mark.usefixtures("lent_server")
 def test_one_run_lists_every_mistake_of_a_nested_folder_with_file_and_line() -> None:
     result = CliRunner().invoke(main, ["validate", str(MANY)], env={"COLUMNS": "200"})
     assert result.exit_code == 2
