@@ -120,8 +120,9 @@ def read(path: Path, limit: int | None = None) -> bytes | None:
             return None
         with open(fd, "rb", closefd=False) as handle:
             data = handle.read(limit + 1)
-        with contextlib.suppress(OSError):
-            os.utime(fd)  # used now: the last to go when the folder is over its budget
+        if os.utime in os.supports_fd:  # used now: the last to go when over budget
+            with contextlib.suppress(OSError):
+                os.utime(fd)
     except OSError:
         return None
     finally:
