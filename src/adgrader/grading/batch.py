@@ -239,9 +239,10 @@ def grade_many(
     try:
         reports.mkdir(parents=True, exist_ok=True)
         todo = [f for f in files if str(f) not in book.done]
-        for f in files:
-            if f not in todo and on_report:
-                on_report(f, book.done[str(f)])
+        if on_report:
+            for f in files:
+                if str(f) in book.done:
+                    on_report(f, book.done[str(f)])
         if todo:  # an empty shard, or a batch resumed when done, starts nothing
             _grade_all(todo, psets, options, jobs, keep)
     finally:
