@@ -4,7 +4,9 @@ Anything else someone planted there is a cache miss: never a hang, never a trace
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -160,3 +162,53 @@ def test_storing_keeps_the_folder_within_its_budget_once_per_process(
         assert sorted(p.name for p in folder.iterdir()) == ["b", "c", "d"]
     finally:
         caches._pruned_once.cache_clear()
+
+
+def test_two_graders_pruning_at_once_keep_the_budgets_worth(tmp_path: Path) -> None:
+    """Entries the other grader removed first count as removed: before, each went on
+    to newer entries and the two emptied the folder."""
+    entries(tmp_path, {f"e{k:03d}": 1000 for k in range(200)})
+    real_unlink = os.unlink
+    first = sorted(tmp_path.iterdir(), key=lambda p: p.stat().st_mtime_ns)[:100]
+
+    def unlink(name: str, *, dir_fd: int | None = None) -> None:
+        for path in first:  # the other grader, a step ahead
+            if path.exists():
+                real_unlink(path)
+        real_unlink(name, dir_fd=dir_fd)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(os, "unlink", unlink)
+        caches.prune(tmp_path, 100_000)
+    assert len(list(tmp_path.iterdir())) == 100
+
+
+def test_an_entry_gone_during_the_scan_is_passed_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entries(tmp_path, {f"e{k:02d}": 1000 for k in range(50)})
+    real_scandir = os.scandir
+
+    def scandir(fd: int) -> Iterator[os.DirEntry[str]]:
+        with real_scandir(fd) as found:
+            for k, entry in enumerate(found):
+                if k == 3:
+                    os.unlink(entry.name, dir_fd=fd)  # another grader's prune
+                yield entry
+
+    monkeypatch.setattr(os, "scandir", lambda fd: contextlib.closing(scandir(fd)))
+    caches.prune(tmp_path, 10_000)
+    assert len(list(tmp_path.iterdir())) == 10
+
+
+def test_a_linked_folder_is_not_followed_nor_a_future_time_kept_first(tmp_path: Path) -> None:
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    entries(victim, {"a": 1000, "b": 1000})
+    (tmp_path / "results").symlink_to(victim)
+    assert caches.prune(tmp_path / "results", 0) == 0
+    assert sorted(p.name for p in victim.iterdir()) == ["a", "b"]
+    os.utime(victim / "a", (4e9, 4e9))  # the year 2096: a clock skewed, or a copy
+    (victim / "fresh").write_bytes(b"f" * 1000)
+    caches.prune(victim, 2000)
+    assert (victim / "fresh").exists()

@@ -244,26 +244,44 @@ def _pruned_once(folder: Path) -> int:
 
 def prune(folder: Path, budget: int) -> int:
     """Remove the files of `folder` least recently used (written, or read back) until
-    the rest take at most `budget` bytes; how many were removed. Links and folders are
-    left alone, and a file that cannot be removed is passed over."""
-    found: list[tuple[int, int, str]] = []
+    the rest take at most `budget` bytes; how many were removed. The folder is not
+    followed if it is a link; links, folders and files that cannot be removed inside it
+    are left alone; a file another grader removed meanwhile counts as removed; a time
+    in the future counts as now."""
+    import time
+
+    flags = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_NOFOLLOW", 0)
     try:
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.is_file(follow_symlinks=False):
-                    info = entry.stat(follow_symlinks=False)
-                    found.append((info.st_mtime_ns, info.st_size, entry.path))
+        fd = os.open(folder, flags | getattr(os, "O_CLOEXEC", 0))
     except OSError:
         return 0
+    try:
+        return _prune_open(fd, budget, time.time_ns())
+    finally:
+        os.close(fd)
+
+
+def _prune_open(fd: int, budget: int, now: int) -> int:
+    found: list[tuple[int, int, str]] = []
+    with os.scandir(fd) as entries:
+        for entry in entries:
+            try:
+                if entry.is_file(follow_symlinks=False):
+                    info = entry.stat(follow_symlinks=False)
+                    found.append((min(info.st_mtime_ns, now), info.st_size, entry.name))
+            except OSError:  # gone meanwhile
+                continue
     total = sum(size for _, size, _ in found)
     removed = 0
     for _, size, name in sorted(found):  # the least recently used first
         if total <= budget:
             break
         try:
-            os.unlink(name)
+            os.unlink(name, dir_fd=fd)
+            removed += 1
+        except FileNotFoundError:  # another grader pruning at the same time
+            pass
         except OSError:
             continue
         total -= size
-        removed += 1
     return removed
